@@ -1,0 +1,1 @@
+//! Typed constructs for the private-subnet S3 backup architecture.

@@ -1,0 +1,497 @@
+//! Synth-time validation of a whole template. Every check runs and every
+//! problem is collected, so one run shows all of them; each problem names the
+//! construct path (where known) and the logical ID.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+use ipnet::Ipv4Net;
+use serde_json::Value as Json;
+
+use crate::expr::{collect_json_references, Pseudo};
+use crate::resources::attributes_of;
+use crate::template::Template;
+
+/// CloudFormation's maximum number of resources in one template.
+pub const MAX_RESOURCES: usize = 500;
+/// CloudFormation's maximum number of parameters in one template.
+pub const MAX_PARAMETERS: usize = 200;
+/// CloudFormation's maximum number of outputs in one template.
+pub const MAX_OUTPUTS: usize = 200;
+/// Maximum size in bytes of a template uploaded through S3.
+pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
+/// Maximum size in bytes of a template passed inline in an API call; larger
+/// templates must be uploaded to S3 before deploying.
+pub const MAX_INLINE_TEMPLATE_BYTES: usize = 51_200;
+
+/// How serious a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The template would be rejected or would deploy something unsafe.
+    Error,
+    /// The template deploys, but something deserves a look.
+    Warning,
+}
+
+/// One problem found in a stack or template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Whether the problem stops synthesis.
+    pub severity: Severity,
+    /// Construct path of the resource at fault, where it came from a construct.
+    pub path: Option<String>,
+    /// Logical ID of the resource or entry at fault.
+    pub logical_id: Option<String>,
+    /// What is wrong, with the value at fault and the fix.
+    pub message: String,
+}
+
+impl Problem {
+    /// An error-level problem.
+    pub fn error(path: Option<String>, logical_id: Option<String>, message: impl Into<String>) -> Problem {
+        Problem { severity: Severity::Error, path, logical_id, message: message.into() }
+    }
+
+    /// A warning-level problem.
+    pub fn warning(path: Option<String>, logical_id: Option<String>, message: impl Into<String>) -> Problem {
+        Problem { severity: Severity::Warning, path, logical_id, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.path, &self.logical_id) {
+            (Some(path), Some(id)) => write!(formatter, "{path} ({id}): ")?,
+            (Some(path), None) => write!(formatter, "{path}: ")?,
+            (None, Some(id)) => write!(formatter, "{id}: ")?,
+            (None, None) => {}
+        }
+        formatter.write_str(&self.message)
+    }
+}
+
+/// Validates a template and returns every problem found, errors first.
+/// `paths` maps logical IDs to construct paths, for messages; it may be empty
+/// for templates that were not synthesized by vaultgate.
+pub fn validate_template(template: &Template, paths: &IndexMap<String, String>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let at = |logical_id: &str| paths.get(logical_id).cloned();
+
+    check_limits(template, &mut problems);
+    check_references(template, &at, &mut problems);
+    check_cycles(template, &at, &mut problems);
+    check_network(template, &at, &mut problems);
+    check_bucket_names(template, &at, &mut problems);
+
+    problems.sort_by_key(|problem| problem.severity);
+    problems
+}
+
+fn check_limits(template: &Template, problems: &mut Vec<Problem>) {
+    let counts = [
+        ("resources", template.resources.len(), MAX_RESOURCES),
+        ("parameters", template.parameters.len(), MAX_PARAMETERS),
+        ("outputs", template.outputs.len(), MAX_OUTPUTS),
+    ];
+    for (section, count, max) in counts {
+        if count > max {
+            problems.push(Problem::error(
+                None,
+                None,
+                format!("the template has {count} {section}, over CloudFormation's limit of {max}; split it into several stacks"),
+            ));
+        }
+    }
+    let size = template.to_json_string().len();
+    if size > MAX_TEMPLATE_BYTES {
+        problems.push(Problem::error(
+            None,
+            None,
+            format!("the template is {size} bytes, over CloudFormation's limit of {MAX_TEMPLATE_BYTES}; split it into several stacks"),
+        ));
+    } else if size > MAX_INLINE_TEMPLATE_BYTES {
+        problems.push(Problem::warning(
+            None,
+            None,
+            format!("the template is {size} bytes, over the {MAX_INLINE_TEMPLATE_BYTES}-byte limit for inline templates; upload it to an S3 bucket to deploy it"),
+        ));
+    }
+}
+
+fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
+    let is_target = |name: &str| template.resources.contains_key(name) || template.parameters.contains_key(name);
+
+    for (logical_id, resource) in &template.resources {
+        let mut found = Vec::new();
+        collect_json_references(&Json::Object(resource.properties.clone()), &mut found);
+        collect_json_references(&Json::Object(resource.metadata.clone()), &mut found);
+        for name in dedup(found) {
+            if !is_target(&name) {
+                problems.push(Problem::error(
+                    at(logical_id),
+                    Some(logical_id.clone()),
+                    format!("refers to `{name}`, which is neither a resource nor a parameter of this template; add it or fix the reference"),
+                ));
+            }
+        }
+        check_get_atts(template, logical_id, &Json::Object(resource.properties.clone()), at, problems);
+        for dependency in &resource.depends_on {
+            if !template.resources.contains_key(dependency) {
+                problems.push(Problem::error(
+                    at(logical_id),
+                    Some(logical_id.clone()),
+                    format!("DependsOn names `{dependency}`, which is not a resource of this template"),
+                ));
+            }
+        }
+        if let Some(condition) = &resource.condition {
+            if !template.conditions.contains_key(condition) {
+                problems.push(Problem::error(
+                    at(logical_id),
+                    Some(logical_id.clone()),
+                    format!("Condition `{condition}` is not defined in the Conditions section"),
+                ));
+            }
+        }
+        let mut used_conditions = Vec::new();
+        collect_condition_names(&Json::Object(resource.properties.clone()), &mut used_conditions);
+        for condition in used_conditions {
+            if !template.conditions.contains_key(&condition) {
+                problems.push(Problem::error(
+                    at(logical_id),
+                    Some(logical_id.clone()),
+                    format!("Fn::If names condition `{condition}`, which is not defined in the Conditions section"),
+                ));
+            }
+        }
+    }
+
+    for (name, output) in &template.outputs {
+        let mut found = Vec::new();
+        collect_json_references(&output.value, &mut found);
+        for target in dedup(found) {
+            if !is_target(&target) {
+                problems.push(Problem::error(
+                    None,
+                    Some(name.clone()),
+                    format!("output refers to `{target}`, which is neither a resource nor a parameter of this template"),
+                ));
+            }
+        }
+        check_get_atts(template, name, &output.value, at, problems);
+    }
+
+    for (name, condition) in &template.conditions {
+        let mut found = Vec::new();
+        collect_json_references(condition, &mut found);
+        for target in dedup(found) {
+            if !template.parameters.contains_key(&target) {
+                problems.push(Problem::error(
+                    None,
+                    Some(name.clone()),
+                    format!("condition refers to `{target}`; conditions may refer only to parameters and pseudo parameters"),
+                ));
+            }
+        }
+    }
+}
+
+fn dedup(names: Vec<String>) -> BTreeSet<String> {
+    names.into_iter().collect()
+}
+
+fn collect_condition_names(value: &Json, found: &mut Vec<String>) {
+    match value {
+        Json::Array(items) => items.iter().for_each(|item| collect_condition_names(item, found)),
+        Json::Object(map) => {
+            if let Some(Json::Array(parts)) = map.get("Fn::If") {
+                if let Some(Json::String(name)) = parts.first() {
+                    found.push(name.clone());
+                }
+            }
+            map.values().for_each(|item| collect_condition_names(item, found));
+        }
+        _ => {}
+    }
+}
+
+/// Checks that every `Fn::GetAtt` names an attribute the target's type has,
+/// where the type's attributes are known from its schema.
+fn check_get_atts(
+    template: &Template,
+    owner: &str,
+    value: &Json,
+    at: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<Problem>,
+) {
+    let mut pairs = Vec::new();
+    collect_get_atts(value, &mut pairs);
+    for (target, attribute) in pairs {
+        let Some(resource) = template.resources.get(&target) else { continue };
+        let Some(known) = attributes_of(&resource.resource_type) else { continue };
+        if !known.contains(&attribute.as_str()) {
+            problems.push(Problem::error(
+                at(owner),
+                Some(owner.to_owned()),
+                format!(
+                    "Fn::GetAtt asks `{target}` ({}) for attribute `{attribute}`, which that type does not have; known attributes: {}",
+                    resource.resource_type,
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+}
+
+fn collect_get_atts(value: &Json, found: &mut Vec<(String, String)>) {
+    match value {
+        Json::Array(items) => items.iter().for_each(|item| collect_get_atts(item, found)),
+        Json::Object(map) => {
+            match map.get("Fn::GetAtt") {
+                Some(Json::Array(parts)) if parts.len() == 2 => {
+                    if let (Some(target), Some(attribute)) = (parts[0].as_str(), parts[1].as_str()) {
+                        found.push((target.to_owned(), attribute.to_owned()));
+                    }
+                }
+                Some(Json::String(dotted)) => {
+                    if let Some((target, attribute)) = dotted.split_once('.') {
+                        found.push((target.to_owned(), attribute.to_owned()));
+                    }
+                }
+                _ => {}
+            }
+            if let Some(Json::String(template)) = map.get("Fn::Sub") {
+                found.extend(sub_get_atts(template));
+            }
+            if let Some(Json::Array(parts)) = map.get("Fn::Sub") {
+                if let Some(Json::String(template)) = parts.first() {
+                    found.extend(sub_get_atts(template));
+                }
+            }
+            map.values().for_each(|item| collect_get_atts(item, found));
+        }
+        _ => {}
+    }
+}
+
+fn sub_get_atts(template: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        let inner = &after[..end];
+        rest = &after[end + 1..];
+        if inner.starts_with('!') || Pseudo::from_name(inner).is_some() {
+            continue;
+        }
+        if let Some((target, attribute)) = inner.split_once('.') {
+            found.push((target.to_owned(), attribute.to_owned()));
+        }
+    }
+    found
+}
+
+/// Finds dependency cycles through references and `DependsOn`, and reports
+/// each cycle once with its members in order.
+fn check_cycles(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
+    let mut edges: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (logical_id, resource) in &template.resources {
+        let mut found = Vec::new();
+        collect_json_references(&Json::Object(resource.properties.clone()), &mut found);
+        found.extend(resource.depends_on.iter().cloned());
+        let targets = found.into_iter().filter(|name| template.resources.contains_key(name)).collect();
+        edges.insert(logical_id.as_str(), targets);
+    }
+
+    // Depth-first search with colours: 1 = on the current path, 2 = done.
+    let mut colour: BTreeMap<&str, u8> = BTreeMap::new();
+    let mut reported: BTreeSet<Vec<String>> = BTreeSet::new();
+    for start in edges.keys().copied() {
+        let mut path: Vec<&str> = Vec::new();
+        visit(start, &edges, &mut colour, &mut path, &mut |cycle: Vec<String>| {
+            let mut canonical = cycle.clone();
+            let smallest = (0..canonical.len()).min_by_key(|&i| &cycle[i]).unwrap_or(0);
+            canonical.rotate_left(smallest);
+            if reported.insert(canonical.clone()) {
+                let mut shown = canonical.clone();
+                shown.push(canonical[0].clone());
+                problems.push(Problem::error(
+                    at(&canonical[0]),
+                    Some(canonical[0].clone()),
+                    format!(
+                        "dependency cycle: {}; remove one reference or DependsOn in the cycle",
+                        shown.join(" -> ")
+                    ),
+                ));
+            }
+        });
+    }
+}
+
+fn visit<'a>(
+    node: &'a str,
+    edges: &'a BTreeMap<&'a str, BTreeSet<String>>,
+    colour: &mut BTreeMap<&'a str, u8>,
+    path: &mut Vec<&'a str>,
+    report: &mut dyn FnMut(Vec<String>),
+) {
+    match colour.get(node) {
+        Some(2) => return,
+        Some(1) => {
+            let start = path.iter().position(|n| *n == node).unwrap_or(0);
+            report(path[start..].iter().map(|n| n.to_string()).collect());
+            return;
+        }
+        _ => {}
+    }
+    colour.insert(node, 1);
+    path.push(node);
+    if let Some(targets) = edges.get(node) {
+        for target in targets {
+            if let Some((key, _)) = edges.get_key_value(target.as_str()) {
+                visit(key, edges, colour, path, report);
+            }
+        }
+    }
+    path.pop();
+    colour.insert(node, 2);
+}
+
+fn literal_cidr(value: Option<&Json>) -> Option<Result<Ipv4Net, String>> {
+    let text = value?.as_str()?;
+    Some(text.parse::<Ipv4Net>().map_err(|_| text.to_owned()))
+}
+
+/// Checks CIDR blocks whose values are literals: each must parse, a subnet
+/// must lie inside its VPC, and subnets of one VPC must not overlap. Values
+/// known only at deploy time (parameters of an existing VPC) are skipped.
+fn check_network(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
+    let mut vpc_blocks: BTreeMap<&str, Ipv4Net> = BTreeMap::new();
+    for (logical_id, resource) in &template.resources {
+        if resource.resource_type != "AWS::EC2::VPC" {
+            continue;
+        }
+        match literal_cidr(resource.properties.get("CidrBlock")) {
+            Some(Ok(block)) => {
+                if block.trunc() != block {
+                    problems.push(Problem::error(at(logical_id), Some(logical_id.clone()), format!(
+                        "VPC CIDR block {block} has host bits set; use {}", block.trunc())));
+                }
+                if !(16..=28).contains(&block.prefix_len()) {
+                    problems.push(Problem::error(at(logical_id), Some(logical_id.clone()), format!(
+                        "VPC CIDR block {block} must have a prefix length between /16 and /28")));
+                }
+                vpc_blocks.insert(logical_id.as_str(), block);
+            }
+            Some(Err(text)) => problems.push(Problem::error(at(logical_id), Some(logical_id.clone()), format!(
+                "VPC CIDR block {text:?} is not a valid IPv4 CIDR block such as 10.0.0.0/16"))),
+            None => {}
+        }
+    }
+
+    let mut subnets_by_vpc: BTreeMap<&str, Vec<(&str, Ipv4Net)>> = BTreeMap::new();
+    for (logical_id, resource) in &template.resources {
+        if resource.resource_type != "AWS::EC2::Subnet" {
+            continue;
+        }
+        let block = match literal_cidr(resource.properties.get("CidrBlock")) {
+            Some(Ok(block)) => block,
+            Some(Err(text)) => {
+                problems.push(Problem::error(at(logical_id), Some(logical_id.clone()), format!(
+                    "subnet CIDR block {text:?} is not a valid IPv4 CIDR block such as 10.0.1.0/24")));
+                continue;
+            }
+            None => continue,
+        };
+        if block.trunc() != block {
+            problems.push(Problem::error(at(logical_id), Some(logical_id.clone()), format!(
+                "subnet CIDR block {block} has host bits set; use {}", block.trunc())));
+        }
+        if !(16..=28).contains(&block.prefix_len()) {
+            problems.push(Problem::error(at(logical_id), Some(logical_id.clone()), format!(
+                "subnet CIDR block {block} must have a prefix length between /16 and /28")));
+        }
+        let vpc = resource.properties.get("VpcId").and_then(|v| v.get("Ref")).and_then(Json::as_str);
+        let Some((vpc, vpc_block)) = vpc.and_then(|vpc| vpc_blocks.get_key_value(vpc)) else { continue };
+        if !vpc_block.contains(&block) {
+            problems.push(Problem::error(at(logical_id), Some(logical_id.clone()), format!(
+                "subnet CIDR block {block} lies outside its VPC's block {vpc_block}; choose a block inside {vpc_block}")));
+        }
+        subnets_by_vpc.entry(vpc).or_default().push((logical_id.as_str(), block));
+    }
+    for subnets in subnets_by_vpc.values() {
+        for (i, (first, first_block)) in subnets.iter().enumerate() {
+            for (second, second_block) in &subnets[i + 1..] {
+                if first_block.contains(second_block) || second_block.contains(first_block) {
+                    problems.push(Problem::error(at(second), Some(second.to_string()), format!(
+                        "subnet CIDR block {second_block} overlaps {first_block} of `{}` ({first}); give each subnet its own block",
+                        at(first).unwrap_or_else(|| first.to_string()))));
+                }
+            }
+        }
+    }
+}
+
+/// Returns every way `name` breaks S3's general purpose bucket naming rules,
+/// or an empty list when it follows them.
+pub fn bucket_name_violations(name: &str) -> Vec<String> {
+    let mut violations = Vec::new();
+    if !(3..=63).contains(&name.len()) {
+        violations.push(format!("it is {} characters long; use 3 to 63", name.len()));
+    }
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.')) {
+        violations.push(format!("it contains {bad:?}; use only lowercase letters, digits, `.` and `-`"));
+    }
+    let first_last_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !first_last_ok(name.chars().next()) || !first_last_ok(name.chars().last()) {
+        violations.push("it must begin and end with a lowercase letter or digit".to_owned());
+    }
+    if name.contains("..") {
+        violations.push("it contains two adjacent periods".to_owned());
+    }
+    if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        violations.push("it is formatted as an IP address".to_owned());
+    }
+    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
+        if name.starts_with(prefix) {
+            violations.push(format!("it starts with the reserved prefix `{prefix}`"));
+        }
+    }
+    for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] {
+        if name.ends_with(suffix) {
+            violations.push(format!("it ends with the reserved suffix `{suffix}`"));
+        }
+    }
+    violations
+}
+
+fn check_bucket_names(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
+    for (logical_id, resource) in &template.resources {
+        if resource.resource_type != "AWS::S3::Bucket" {
+            continue;
+        }
+        let Some(Json::String(name)) = resource.properties.get("BucketName") else { continue };
+        let violations = bucket_name_violations(name);
+        if !violations.is_empty() {
+            problems.push(Problem::error(at(logical_id), Some(logical_id.clone()), format!(
+                "bucket name {name:?} breaks S3's naming rules: {}; or leave the name out to let CloudFormation generate one",
+                violations.join("; "))));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_name_rules() {
+        assert!(bucket_name_violations("acme-backups-1").is_empty());
+        assert!(!bucket_name_violations("Acme_Backups").is_empty());
+        assert!(!bucket_name_violations("ab").is_empty());
+        assert!(!bucket_name_violations("192.168.5.4").is_empty());
+        assert!(!bucket_name_violations("a..b").is_empty());
+        assert!(!bucket_name_violations("xn--abc").is_empty());
+    }
+}
