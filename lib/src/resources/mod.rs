@@ -90,3 +90,13 @@ pub fn attributes_of(resource_type: &str) -> Option<&'static [&'static str]> {
         _ => None,
     }
 }
+
+/// Returns the properties of `resource_type` that CloudFormation cannot
+/// update in place: changing one replaces the resource. `None` when the
+/// type's schema is not vendored.
+pub fn create_only_properties(resource_type: &str) -> Option<&'static [&'static str]> {
+    match resource_type {
+        "AWS::S3::Bucket" => Some(&["BucketName", "ObjectLockEnabled"]),
+        _ => None,
+    }
+}
