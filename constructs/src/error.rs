@@ -48,10 +48,6 @@ impl PropChecker {
         self.problems.push(PropProblem { field: field.to_owned(), value: value.to_string(), message: message.into() });
     }
 
-    pub(crate) fn extend(&mut self, other: PropChecker) {
-        self.problems.extend(other.problems);
-    }
-
     pub(crate) fn finish(self, path: String) -> Result<(), ConstructError> {
         if self.problems.is_empty() {
             Ok(())
