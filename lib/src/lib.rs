@@ -18,6 +18,7 @@
 pub mod construct;
 pub mod error;
 pub mod expr;
+pub mod policy;
 pub mod resources;
 pub mod stack;
 pub mod template;
