@@ -241,6 +241,8 @@ impl<'s> Builder<'s> {
         let mut pending = vec![(index, path.to_owned())];
         let mut seen = BTreeSet::new();
         while let Some((current, base)) = pending.pop() {
+            // A recursive type has endless paths, so the walk stops at a
+            // depth no real schema reaches.
             if !seen.insert((current, base.clone())) || base.len() > 2000 {
                 continue;
             }
@@ -395,8 +397,12 @@ fn dotted(paths: &BTreeSet<String>) -> Vec<String> {
 /// The `Fn::GetAtt` attributes: read-only properties that resolve to a
 /// scalar or a list of scalars. Objects, lists of objects and anything inside
 /// a list are left out because `Fn::GetAtt` cannot return or index them.
+///
+/// A patch can add attributes the schema does not list as read-only under
+/// the key `x-vaultgate-extra-attributes` (dotted names).
 fn attributes(schema: &Json, read_only: &BTreeSet<String>) -> Vec<String> {
-    let kept: BTreeSet<String> = read_only
+    let extra = string_list(&schema["x-vaultgate-extra-attributes"]);
+    let attribute_paths: BTreeSet<String> = read_only
         .iter()
         .filter(|path| !path.contains("/*"))
         .filter(|path| match resolve_pointer(schema, path) {
@@ -404,8 +410,9 @@ fn attributes(schema: &Json, read_only: &BTreeSet<String>) -> Vec<String> {
             None => true,
         })
         .cloned()
+        .chain(extra.iter().map(|name| format!("/properties/{}", name.replace('.', "/"))))
         .collect();
-    dotted(&kept)
+    dotted(&attribute_paths)
 }
 
 fn resolve_ref<'a>(schema: &'a Json, node: &'a Json) -> &'a Json {
@@ -489,4 +496,99 @@ pub fn by_service(resources: Vec<Resource>) -> IndexMap<String, Vec<Resource>> {
             (service, resources)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema(properties: Json, definitions: Json) -> Json {
+        json!({
+            "typeName": "AWS::Demo::Thing",
+            "description": "A thing. More text.",
+            "properties": properties,
+            "definitions": definitions,
+            "required": ["Name"],
+            "readOnlyProperties": ["/properties/Arn", "/properties/Info/Id", "/properties/Info/Nested"],
+            "createOnlyProperties": ["/properties/Name", "/properties/Info"],
+            "writeOnlyProperties": ["/properties/Secret"],
+            "tagging": {"taggable": true, "tagProperty": "/properties/Tags"},
+        })
+    }
+
+    fn demo() -> Resource {
+        let properties = json!({
+            "Name": {"type": "string", "description": "The name. Ignored."},
+            "Arn": {"type": "string"},
+            "Secret": {"type": "string"},
+            "Type": {"type": "string", "enum": ["a", "b"]},
+            "Policy": {"type": ["object", "string"]},
+            "Either": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+            "Info": {"$ref": "#/definitions/Info"},
+            "Tree": {"$ref": "#/definitions/Node"},
+            "Labels": {"type": "object", "patternProperties": {"^.+$": {"type": "string"}}},
+            "Tags": {"type": "object", "additionalProperties": {"type": "string"}},
+        });
+        let definitions = json!({
+            "Info": {"type": "object", "properties": {
+                "Id": {"type": "string"},
+                "Size": {"type": "integer"},
+                "Nested": {"type": "object", "properties": {"X": {"type": "number"}}},
+            }},
+            "Node": {"type": "object", "properties": {
+                "Child": {"$ref": "#/definitions/Node"},
+                "Children": {"type": "array", "items": {"$ref": "#/definitions/Node"}},
+            }},
+        });
+        Resource::from_schema(&schema(properties, definitions))
+    }
+
+    fn field<'a>(fields: &'a [Field], property: &str) -> &'a Field {
+        fields.iter().find(|f| f.property == property).unwrap_or_else(|| panic!("no field {property}"))
+    }
+
+    #[test]
+    fn read_only_properties_become_attributes_not_fields() {
+        let resource = demo();
+        assert!(resource.fields.iter().all(|f| f.property != "Arn"));
+        assert_eq!(resource.attributes, vec!["Arn".to_owned(), "Info.Id".to_owned()]);
+        let info = &resource.structs[0];
+        assert_eq!(info.fields.iter().map(|f| f.property.as_str()).collect::<Vec<_>>(), vec!["Size"]);
+    }
+
+    #[test]
+    fn flags_follow_schema_paths() {
+        let resource = demo();
+        assert!(field(&resource.fields, "Name").create_only);
+        assert!(field(&resource.fields, "Name").required);
+        assert!(field(&resource.fields, "Secret").write_only);
+        assert!(!field(&resource.fields, "Secret").create_only);
+        assert!(field(&resource.structs[0].fields, "Size").create_only, "inherits create-only from Info");
+        assert_eq!(resource.create_only, vec!["Info".to_owned(), "Name".to_owned()]);
+        assert_eq!(resource.tag_style, Some(TagStyle::Map));
+    }
+
+    #[test]
+    fn hard_shapes_map_to_expected_types() {
+        let resource = demo();
+        assert_eq!(field(&resource.fields, "Type").ident, "type_");
+        assert!(matches!(field(&resource.fields, "Policy").ty, Type::Json(_)));
+        assert!(matches!(field(&resource.fields, "Either").ty, Type::Json(_)));
+        assert_eq!(field(&resource.fields, "Labels").ty, Type::Map(Box::new(Type::String)));
+        assert_eq!(field(&resource.fields, "Name").doc, "The name.");
+    }
+
+    #[test]
+    fn recursive_definition_is_boxed_only_where_direct() {
+        let resource = demo();
+        let node = resource.structs.iter().find(|s| s.name == "Node").expect("Node struct");
+        let index = resource.structs.iter().position(|s| s.name == "Node").unwrap();
+        assert_eq!(field(&node.fields, "Child").ty, Type::Struct { index, boxed: true });
+        assert_eq!(
+            field(&node.fields, "Children").ty,
+            Type::List(Box::new(Type::Struct { index, boxed: false }))
+        );
+        assert_eq!(field(&resource.fields, "Tree").ty, Type::Struct { index, boxed: false });
+    }
 }

@@ -7,8 +7,8 @@ use std::fmt::Write;
 
 use crate::model::{Field, Resource, Struct, TagStyle, Type};
 
-/// Names the generated files import; a nested type with one of these names
-/// would shadow the import.
+/// Names the generated files import. A nested type with one of these names
+/// would shadow the import, so the generator rejects it.
 const IMPORTED: &[&str] = &["Value", "Json", "IndexMap", "Serialize", "Expr", "LogicalId", "CfnResource", "Resource"];
 
 pub fn header(source: &str) -> String {
@@ -68,7 +68,7 @@ fn render_resource(out: &mut String, resource: &Resource) {
     out.push('\n');
     let doc = if resource.doc.is_empty() { format!("A `{}` resource.", resource.type_name) } else { resource.doc.clone() };
     writeln!(out, "/// {doc}\n///\n/// CloudFormation type `{}`.", resource.type_name).unwrap();
-    render_struct(out, "", &resource.name, &resource.fields, &resource.structs, &prefix, true);
+    render_struct(out, &resource.name, &resource.fields, &resource.structs, &prefix, true);
 
     for attribute in &resource.attributes {
         let method = attribute.split('.').map(crate::naming::snake_case).collect::<Vec<_>>().join("_");
@@ -100,7 +100,7 @@ fn render_resource(out: &mut String, resource: &Resource) {
         module.push('\n');
         let doc = if nested.doc.is_empty() { format!("The `{}` property type.", nested.name) } else { nested.doc.clone() };
         writeln!(module, "/// {doc}\n///\n/// Property type of `{}`.", resource.type_name).unwrap();
-        render_struct(&mut module, "", &nested.name, &nested.fields, &resource.structs, "", false);
+        render_struct(&mut module, &nested.name, &nested.fields, &resource.structs, "", false);
         module.push_str("}\n");
         writeln!(module, "\nimpl From<{0}> for Value<{0}> {{\n    fn from(value: {0}) -> Self {{", nested.name).unwrap();
         module.push_str("        Value::Literal(value)\n    }\n}\n");
@@ -141,7 +141,6 @@ fn is_boxed_anywhere(resource: &Resource, target: &Struct) -> bool {
 /// caller closes after adding any attribute functions.
 fn render_struct(
     out: &mut String,
-    indent: &str,
     name: &str,
     fields: &[Field],
     structs: &[Struct],
@@ -150,7 +149,7 @@ fn render_struct(
 ) {
     let required: Vec<&Field> = fields.iter().filter(|field| field.required).collect();
     let derives = if required.is_empty() { "Debug, Clone, PartialEq, Default, Serialize" } else { "Debug, Clone, PartialEq, Serialize" };
-    writeln!(out, "{indent}#[derive({derives})]\n{indent}pub struct {name} {{").unwrap();
+    writeln!(out, "#[derive({derives})]\npub struct {name} {{").unwrap();
     for field in fields {
         render_field(out, field, structs, prefix);
     }
@@ -235,7 +234,7 @@ fn rust_type(ty: &Type, structs: &[Struct], prefix: &str) -> String {
     }
 }
 
-/// The `mod.rs` of the generated folder: module declarations and the
+/// Prints the `mod.rs` of the generated folder: module declarations and the
 /// per-type tables behind `tag_style`, `attributes_of` and
 /// `create_only_properties`.
 pub fn mod_file(header: &str, services: &[String], resources: &[&Resource]) -> String {
@@ -264,7 +263,8 @@ pub fn mod_file(header: &str, services: &[String], resources: &[&Resource]) -> S
     }
     out.push_str("        _ => None,\n    }\n}\n");
 
-    let tables: [(&str, &str, fn(&Resource) -> &Vec<String>); 2] = [
+    type Table = (&'static str, &'static str, fn(&Resource) -> &Vec<String>);
+    let tables: [Table; 2] = [
         ("attributes_of", "The `Fn::GetAtt` attributes of each vendored type.", |r| &r.attributes),
         ("create_only_properties", "The create-only properties of each vendored type, dotted when nested.", |r| {
             &r.create_only

@@ -401,6 +401,11 @@ impl Instance {
         }
     }
 
+    /// `Fn::GetAtt` of the `AvailabilityZone` attribute of the resource with this logical ID.
+    pub fn availability_zone(logical_id: &LogicalId) -> Expr {
+        logical_id.get_att("AvailabilityZone")
+    }
+
     /// `Fn::GetAtt` of the `InstanceId` attribute of the resource with this logical ID.
     pub fn instance_id(logical_id: &LogicalId) -> Expr {
         logical_id.get_att("InstanceId")
@@ -1597,6 +1602,11 @@ impl SecurityGroup {
     pub fn id(logical_id: &LogicalId) -> Expr {
         logical_id.get_att("Id")
     }
+
+    /// `Fn::GetAtt` of the `VpcId` attribute of the resource with this logical ID.
+    pub fn vpc_id(logical_id: &LogicalId) -> Expr {
+        logical_id.get_att("VpcId")
+    }
 }
 
 impl CfnResource for SecurityGroup {
@@ -2101,6 +2111,21 @@ impl Subnet {
         }
     }
 
+    /// `Fn::GetAtt` of the `AvailabilityZone` attribute of the resource with this logical ID.
+    pub fn availability_zone(logical_id: &LogicalId) -> Expr {
+        logical_id.get_att("AvailabilityZone")
+    }
+
+    /// `Fn::GetAtt` of the `AvailabilityZoneId` attribute of the resource with this logical ID.
+    pub fn availability_zone_id(logical_id: &LogicalId) -> Expr {
+        logical_id.get_att("AvailabilityZoneId")
+    }
+
+    /// `Fn::GetAtt` of the `CidrBlock` attribute of the resource with this logical ID.
+    pub fn cidr_block(logical_id: &LogicalId) -> Expr {
+        logical_id.get_att("CidrBlock")
+    }
+
     /// `Fn::GetAtt` of the `Ipv6CidrBlocks` attribute of the resource with this logical ID.
     pub fn ipv6_cidr_blocks(logical_id: &LogicalId) -> Expr {
         logical_id.get_att("Ipv6CidrBlocks")
@@ -2111,9 +2136,19 @@ impl Subnet {
         logical_id.get_att("NetworkAclAssociationId")
     }
 
+    /// `Fn::GetAtt` of the `OutpostArn` attribute of the resource with this logical ID.
+    pub fn outpost_arn(logical_id: &LogicalId) -> Expr {
+        logical_id.get_att("OutpostArn")
+    }
+
     /// `Fn::GetAtt` of the `SubnetId` attribute of the resource with this logical ID.
     pub fn subnet_id(logical_id: &LogicalId) -> Expr {
         logical_id.get_att("SubnetId")
+    }
+
+    /// `Fn::GetAtt` of the `VpcId` attribute of the resource with this logical ID.
+    pub fn vpc_id(logical_id: &LogicalId) -> Expr {
+        logical_id.get_att("VpcId")
     }
 }
 
@@ -2309,6 +2344,11 @@ impl Vpc {
             tags: None,
             vpc_encryption_control: None,
         }
+    }
+
+    /// `Fn::GetAtt` of the `CidrBlock` attribute of the resource with this logical ID.
+    pub fn cidr_block(logical_id: &LogicalId) -> Expr {
+        logical_id.get_att("CidrBlock")
     }
 
     /// `Fn::GetAtt` of the `CidrBlockAssociations` attribute of the resource with this logical ID.
