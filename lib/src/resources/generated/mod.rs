@@ -85,7 +85,7 @@ pub(crate) fn create_only_properties(resource_type: &str) -> Option<&'static [&'
         "AWS::IAM::Role" => Some(&["Path", "RoleName"]),
         "AWS::KMS::Alias" => Some(&["AliasName"]),
         "AWS::KMS::Key" => Some(&[]),
-        "AWS::S3::Bucket" => Some(&["BucketName", "BucketNamePrefix", "BucketNamespace"]),
+        "AWS::S3::Bucket" => Some(&["BucketName", "BucketNamePrefix", "BucketNamespace", "ObjectLockEnabled"]),
         "AWS::S3::BucketPolicy" => Some(&["Bucket"]),
         _ => None,
     }

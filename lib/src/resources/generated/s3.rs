@@ -116,7 +116,7 @@ pub struct Bucket {
     pub object_lock_configuration: Option<Value<bucket::ObjectLockConfiguration>>,
     /// Indicates whether this bucket has an Object Lock configuration enabled.
     ///
-    /// Required: no. Update requires: no interruption.
+    /// Required: no. Update requires: replacement.
     #[serde(rename = "ObjectLockEnabled", skip_serializing_if = "Option::is_none")]
     pub object_lock_enabled: Option<Value<bool>>,
     /// Configuration that defines how Amazon S3 handles Object Ownership rules.
