@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Compares vaultgate with the same backup architecture written for AWS CDK v2
+# and for troposphere, each run as a whole process, at three sizes: one
+# default stack, one big stack and an app of many default stacks. It records
+# the wall time (hyperfine, no shell in between) and the peak memory (GNU
+# time's maximum resident set size), checks that the templates describe the
+# same resources, and prints a summary with the ratios to vaultgate.
+#
+#   benches/compare/run.sh REFERENCES [INSTALL_DIR] [RESULTS_DIR]
+#
+# REFERENCES is the folder of the reference apps, which are not part of this
+# repository: cdk/app.js and cdk/backup-stack.js (AWS CDK v2), troposphere/app.py
+# and setup.sh, which installs both into INSTALL_DIR (default
+# /tmp/vaultgate-compare; skipped when they are already there). RESULTS_DIR
+# (default INSTALL_DIR/results-DATE) receives the raw measurements and
+# summary.md. Needs cargo, node, npm, python3, hyperfine and /usr/bin/time
+# (Debian: apt-get install -y hyperfine time).
+#
+# Environment variables, all optional:
+#   WARMUP         warm-up runs before timing (default 2)
+#   SLOW_RUNS      timed runs of CDK, which takes seconds per run (default 5)
+#   MIN_RUNS       minimum timed runs of vaultgate and troposphere (default 20)
+#   RSS_RUNS       runs under GNU time for the peak memory (default 3)
+#   BIG_RESOURCES  resources each tool's big stack is sized to (default 445)
+#   STACKS         stacks of the many size (default 50)
+set -euo pipefail
+
+usage="usage: benches/compare/run.sh REFERENCES [INSTALL_DIR] [RESULTS_DIR]"
+[ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
+references=$(realpath "$1")
+install_dir=$(realpath -m "${2:-/tmp/vaultgate-compare}")
+results=$(realpath -m "${3:-$install_dir/results-$(date +%Y%m%d-%H%M%S)}")
+workspace=$(cd "$(dirname "$0")/../.." && pwd)
+summarize="$workspace/benches/compare/summarize.py"
+# hyperfine --shell=none splits its command line at spaces.
+case "$references$install_dir$results$workspace" in
+  *' '*) echo "error: the folders must not contain spaces, because hyperfine splits commands at spaces" >&2; exit 2 ;;
+esac
+
+warmup=${WARMUP:-2}
+slow_runs=${SLOW_RUNS:-5}
+min_runs=${MIN_RUNS:-20}
+rss_runs=${RSS_RUNS:-3}
+big_resources=${BIG_RESOURCES:-445}
+stacks=${STACKS:-50}
+
+for file in cdk/app.js cdk/backup-stack.js troposphere/app.py setup.sh; do
+  [ -f "$references/$file" ] || { echo "error: $references/$file not found; pass the folder of the reference apps ($usage)" >&2; exit 2; }
+done
+for tool in cargo node npm python3 hyperfine /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "error: $tool not found; install it (Debian: apt-get install -y hyperfine time nodejs npm)" >&2; exit 2; }
+done
+
+if [ ! -f "$install_dir/node_modules/aws-cdk-lib/package.json" ] \
+  || ! "$install_dir/venv/bin/python" -c 'import troposphere' 2>/dev/null; then
+  echo "installing the reference apps' dependencies into $install_dir" >&2
+  "$references/setup.sh" "$install_dir"
+fi
+
+echo "building vaultgate in release" >&2
+# One cargo command for both, so that both see the same features and the
+# shared crates are compiled once.
+(cd "$workspace" && cargo build --release -p vaultgate-cli -p vaultgate --bin vaultgate --example synth_sizes)
+target_dir=$(cd "$workspace" && cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+vaultgate_bin="$target_dir/release/vaultgate"
+synth_sizes_bin="$target_dir/release/examples/synth_sizes"
+
+mkdir -p "$results"
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), family $(lscpu | sed -n 's/^CPU family: *//p') model $(lscpu | sed -n 's/^Model: *//p'), hypervisor $(lscpu | sed -n 's/^Hypervisor vendor: *//p')"
+  echo "cores: $(nproc)"
+  echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
+  echo "vaultgate: $(git -C "$workspace" rev-parse --short HEAD)$(git -C "$workspace" diff --quiet HEAD || echo ' (uncommitted changes)')"
+  echo "rustc: $(rustc --version)"
+  echo "node: $(node --version)"
+  echo "aws-cdk-lib: $(node -p "require('$install_dir/node_modules/aws-cdk-lib/package.json').version")"
+  echo "python: $("$install_dir/venv/bin/python" --version)"
+  echo "troposphere: $("$install_dir/venv/bin/python" -c 'import troposphere; print(troposphere.__version__)')"
+  echo "hyperfine: $(hyperfine --version)"
+} > "$results/machine.txt"
+cat "$results/machine.txt" >&2
+
+# Prints the command line of TOOL at SIZE, one word per line.
+command_of() {
+  local tool=$1 size=$2
+  case "$tool" in
+    vaultgate)
+      if [ "$size" = default ]; then
+        # The default size runs the real command that users run.
+        printf '%s\n' "$vaultgate_bin" synth --out "$results/$size/$tool.out/VaultgateBackup.template.json"
+      else
+        printf '%s\n' "$synth_sizes_bin"
+      fi
+      ;;
+    cdk) printf '%s\n' node "$references/cdk/app.js" ;;
+    troposphere) printf '%s\n' "$install_dir/venv/bin/python" "$references/troposphere/app.py" ;;
+  esac
+}
+
+# Runs TOOL at SIZE with EXTRA extra subnets: once to check it works and to
+# keep its templates, then under hyperfine and under GNU time.
+measure() {
+  local tool=$1 size=$2 extra=$3
+  local directory="$results/$size"
+  local out="$directory/$tool.out"
+  local command
+  mapfile -t command < <(command_of "$tool" "$size")
+  mkdir -p "$out"
+  local variables=(MODE="$size" EXTRA="$extra" STACKS="$stacks" OUT="$out" NODE_PATH="$install_dir/node_modules")
+
+  echo "== $tool $size (EXTRA=$extra, STACKS=$stacks); load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  echo "$size $tool $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results/load.txt"
+  if ! (cd "$install_dir" && env "${variables[@]}" REPORT=1 "${command[@]}" > "$directory/$tool.stdout" 2> "$directory/$tool.stderr"); then
+    echo "error: $tool failed at size $size:" >&2
+    cat "$directory/$tool.stderr" >&2
+    exit 1
+  fi
+
+  local runs=(--min-runs "$min_runs")
+  [ "$tool" = cdk ] && runs=(--runs "$slow_runs")
+  (cd "$install_dir" && env "${variables[@]}" hyperfine --shell=none --warmup "$warmup" "${runs[@]}" \
+    --command-name "$tool $size" --export-json "$directory/$tool.hyperfine.json" "${command[*]}") >&2
+
+  for run in $(seq "$rss_runs"); do
+    (cd "$install_dir" && env "${variables[@]}" /usr/bin/time -v -o "$directory/$tool.time.$run.txt" "${command[@]}" > /dev/null 2>&1)
+  done
+}
+
+tools=(vaultgate cdk troposphere)
+for tool in "${tools[@]}"; do measure "$tool" default 0; done
+for tool in "${tools[@]}"; do
+  extra=$(python3 "$summarize" extra "$big_resources" "$results/default/$tool.out")
+  measure "$tool" big "$extra"
+done
+for tool in "${tools[@]}"; do measure "$tool" many 0; done
+echo "end $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results/load.txt"
+
+python3 "$summarize" report "$results" | tee "$results/summary.md"

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Reads the measurements that run.sh leaves in a results folder and prints
+a Markdown summary: median wall time, peak memory, the ratios to vaultgate
+against the targets, and the resource types on which the templates differ.
+
+    summarize.py extra TOTAL TEMPLATE_DIR   extra subnets for a big stack of TOTAL resources
+    summarize.py report RESULTS_DIR         the summary
+"""
+import collections
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+
+TOOLS = ["vaultgate", "cdk", "troposphere"]
+SIZES = ["default", "big", "many"]
+# Resources that only the CDK's own machinery adds, not the architecture.
+SCAFFOLDING = {"AWS::CDK::Metadata"}
+# Minimum ratio of each tool's figure to vaultgate's: (time, peak memory).
+TARGETS = {"cdk": (500, 50), "troposphere": (30, 3)}
+# Resources that each extra subnet of the big stack adds: the subnet, its
+# route table and their association.
+RESOURCES_PER_EXTRA_SUBNET = 3
+
+
+def resource_types(directory):
+    """Counts the resources of every *.template.json in directory by type."""
+    counts = collections.Counter()
+    paths = sorted(glob.glob(os.path.join(directory, "*.template.json")))
+    if not paths:
+        sys.exit(f"error: no *.template.json in {directory}; did the tool run?")
+    for path in paths:
+        with open(path) as file:
+            template = json.load(file)
+        for resource in template.get("Resources", {}).values():
+            if resource["Type"] not in SCAFFOLDING:
+                counts[resource["Type"]] += 1
+    return counts, len(paths)
+
+
+def extra_subnets(total, directory):
+    """Returns the number of extra subnets that brings the default stack in
+    directory nearest to total resources."""
+    counts, _ = resource_types(directory)
+    base = sum(counts.values())
+    return max(0, round((total - base) / RESOURCES_PER_EXTRA_SUBNET))
+
+
+def peak_rss_mib(results, size, tool):
+    """Returns the median over runs of GNU time's maximum resident set size, in MiB."""
+    values = []
+    for path in glob.glob(os.path.join(results, size, f"{tool}.time.*.txt")):
+        with open(path) as file:
+            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", file.read())
+        if match:
+            values.append(int(match.group(1)) / 1024)
+    return statistics.median(values) if values else None, len(values)
+
+
+def wall_time(results, size, tool):
+    """Returns hyperfine's median, mean, standard deviation (seconds) and run count."""
+    with open(os.path.join(results, size, f"{tool}.hyperfine.json")) as file:
+        result = json.load(file)["results"][0]
+    # hyperfine leaves the standard deviation empty after a single run.
+    return result["median"], result["mean"], result["stddev"] or 0.0, len(result["times"])
+
+
+def format_seconds(seconds):
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def report(results):
+    with open(os.path.join(results, "machine.txt")) as file:
+        machine = file.read().strip()
+    print("## Whole-process comparison\n")
+    print("```\n" + machine + "\n```\n")
+    if os.path.exists(os.path.join(results, "load.txt")):
+        with open(os.path.join(results, "load.txt")) as file:
+            print("Load average (1, 5, 15 min) before each tool and size:\n")
+            print("```\n" + file.read().strip() + "\n```\n")
+
+    print("| size | tool | stacks | resources | median wall | mean ± sd | runs | peak RSS | time ratio | memory ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    verdicts = []
+    differences = {}
+    for size in SIZES:
+        figures = {}
+        for tool in TOOLS:
+            counts, stacks = resource_types(os.path.join(results, size, f"{tool}.out"))
+            median, mean, stddev, runs = wall_time(results, size, tool)
+            rss, _ = peak_rss_mib(results, size, tool)
+            figures[tool] = (counts, stacks, median, mean, stddev, runs, rss)
+        base_median, base_rss = figures["vaultgate"][2], figures["vaultgate"][6]
+        for tool in TOOLS:
+            counts, stacks, median, mean, stddev, runs, rss = figures[tool]
+            time_ratio = median / base_median
+            memory_ratio = rss / base_rss
+            print(
+                f"| {size} | {tool} | {stacks} | {sum(counts.values())} | {format_seconds(median)} "
+                f"| {format_seconds(mean)} ± {format_seconds(stddev)} | {runs} | {rss:.1f} MiB "
+                f"| {time_ratio:.0f}× | {memory_ratio:.1f}× |"
+            )
+            if tool in TARGETS:
+                time_target, memory_target = TARGETS[tool]
+                verdicts.append(
+                    f"- {size}, {tool}: time {time_ratio:.0f}× (target ≥{time_target}×: "
+                    f"{'met' if time_ratio >= time_target else 'missed'}), memory {memory_ratio:.1f}× "
+                    f"(target ≥{memory_target}×: {'met' if memory_ratio >= memory_target else 'missed'})"
+                )
+        all_types = sorted(set().union(*(figures[tool][0] for tool in TOOLS)))
+        differences[size] = [
+            [resource_type] + [figures[tool][0][resource_type] for tool in TOOLS]
+            for resource_type in all_types
+            if len({figures[tool][0][resource_type] for tool in TOOLS}) > 1
+        ]
+
+    print("\nRatios are the tool's median wall time and median peak RSS divided by vaultgate's.\n")
+    print("\n".join(verdicts))
+    print("\n### Resource types whose counts differ between the tools\n")
+    print(f"Not counted: {', '.join(sorted(SCAFFOLDING))}. Types with equal counts everywhere are left out.\n")
+    for size in SIZES:
+        print(f"**{size}**\n")
+        if not differences[size]:
+            print("Every tool's templates have the same resource types in the same numbers.\n")
+            continue
+        print("| type | " + " | ".join(TOOLS) + " |")
+        print("| --- |" + " --- |" * len(TOOLS))
+        for row in differences[size]:
+            print("| " + " | ".join(str(cell) for cell in row) + " |")
+        print()
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "extra":
+        print(extra_subnets(int(sys.argv[2]), sys.argv[3]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "report":
+        report(sys.argv[2])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
