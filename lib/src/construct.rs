@@ -53,7 +53,15 @@ impl std::fmt::Display for LogicalId {
 /// separates path components, and must be printable ASCII so that paths read
 /// the same everywhere.
 pub fn validate_construct_id(parent: &str, id: &str) -> Result<(), Error> {
-    let reason = if id.is_empty() {
+    match invalid_id_reason(id) {
+        Some(reason) => Err(Error::InvalidId { parent: parent.to_owned(), id: id.to_owned(), reason }),
+        None => Ok(()),
+    }
+}
+
+/// Returns why `id` is not a valid construct id, or `None` when it is valid.
+fn invalid_id_reason(id: &str) -> Option<&'static str> {
+    if id.is_empty() {
         Some("it is empty")
     } else if id.contains('/') {
         Some("`/` separates path components")
@@ -61,10 +69,6 @@ pub fn validate_construct_id(parent: &str, id: &str) -> Result<(), Error> {
         Some("it contains whitespace or a non-ASCII character")
     } else {
         None
-    };
-    match reason {
-        Some(reason) => Err(Error::InvalidId { parent: parent.to_owned(), id: id.to_owned(), reason }),
-        None => Ok(()),
     }
 }
 
@@ -100,13 +104,23 @@ pub fn allocate_logical_id(components: &[&str]) -> String {
     }
 
     let digest = Sha256::digest(components.join("/").as_bytes());
-    let hash: String = digest.iter().take(4).map(|byte| format!("{byte:02X}")).collect();
+    let mut hash = String::with_capacity(8);
+    for byte in &digest[..4] {
+        hash.push(char::from(UPPER_HEX_DIGITS[usize::from(byte >> 4)]));
+        hash.push(char::from(UPPER_HEX_DIGITS[usize::from(byte & 0x0F)]));
+    }
     let mut id = truncate(human, MAX_LOGICAL_ID_LEN - hash.len());
     id.push_str(&hash);
     id
 }
 
+const UPPER_HEX_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+
 fn sanitize(component: &str) -> String {
+    // Most ids are already alphanumeric, so copy them whole.
+    if component.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+        return component.to_owned();
+    }
     component.chars().filter(char::is_ascii_alphanumeric).collect()
 }
 
@@ -161,12 +175,14 @@ impl<'a> Scope<'a> {
     }
 
     fn register(&mut self, id: &str) -> Result<Vec<String>, Error> {
-        let parent = self.path();
-        validate_construct_id(&parent, id)?;
+        // The parent's path is built only for an error message.
+        if let Some(reason) = invalid_id_reason(id) {
+            return Err(Error::InvalidId { parent: self.path(), id: id.to_owned(), reason });
+        }
         let mut path = self.path.clone();
         path.push(id.to_owned());
         if !self.stack.nodes.insert(path.join("/")) {
-            return Err(Error::DuplicateId { parent, id: id.to_owned() });
+            return Err(Error::DuplicateId { parent: self.path(), id: id.to_owned() });
         }
         Ok(path)
     }

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 use ipnet::Ipv4Net;
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
-use crate::expr::{collect_json_references, Pseudo};
+use crate::expr::{collect_json_references, collect_map_references, Pseudo};
 use crate::resources::attributes_of;
 use crate::template::Template;
 
@@ -102,7 +102,7 @@ fn check_limits(template: &Template, problems: &mut Vec<Problem>) {
             ));
         }
     }
-    let size = template.to_json_string().len();
+    let size = json_size(template);
     if size > MAX_TEMPLATE_BYTES {
         problems.push(Problem::error(
             None,
@@ -118,13 +118,33 @@ fn check_limits(template: &Template, problems: &mut Vec<Problem>) {
     }
 }
 
+/// Returns the length in bytes of [`Template::to_json_string`] without
+/// building the string, which for a large template is a copy of several
+/// hundred kilobytes.
+fn json_size(template: &Template) -> usize {
+    struct ByteCounter(usize);
+    impl std::io::Write for ByteCounter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = ByteCounter(0);
+    serde_json::to_writer_pretty(&mut counter, template).expect("the template model always serializes");
+    // `to_json_string` ends the text with a newline.
+    counter.0 + 1
+}
+
 fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
     let is_target = |name: &str| template.resources.contains_key(name) || template.parameters.contains_key(name);
 
     for (logical_id, resource) in &template.resources {
         let mut found = Vec::new();
-        collect_json_references(&Json::Object(resource.properties.clone()), &mut found);
-        collect_json_references(&Json::Object(resource.metadata.clone()), &mut found);
+        collect_map_references(&resource.properties, &mut found);
+        collect_map_references(&resource.metadata, &mut found);
         for name in dedup(found) {
             if !is_target(&name) {
                 problems.push(Problem::error(
@@ -134,7 +154,9 @@ fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, pr
                 ));
             }
         }
-        check_get_atts(template, logical_id, &Json::Object(resource.properties.clone()), at, problems);
+        let mut get_atts = Vec::new();
+        collect_map_get_atts(&resource.properties, &mut get_atts);
+        check_get_atts(template, logical_id, get_atts, at, problems);
         for dependency in &resource.depends_on {
             if !template.resources.contains_key(dependency) {
                 problems.push(Problem::error(
@@ -154,7 +176,7 @@ fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, pr
             }
         }
         let mut used_conditions = Vec::new();
-        collect_condition_names(&Json::Object(resource.properties.clone()), &mut used_conditions);
+        collect_map_condition_names(&resource.properties, &mut used_conditions);
         for condition in used_conditions {
             if !template.conditions.contains_key(&condition) {
                 problems.push(Problem::error(
@@ -178,7 +200,9 @@ fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, pr
                 ));
             }
         }
-        check_get_atts(template, name, &output.value, at, problems);
+        let mut get_atts = Vec::new();
+        collect_get_atts(&output.value, &mut get_atts);
+        check_get_atts(template, name, get_atts, at, problems);
     }
 
     for (name, condition) in &template.conditions {
@@ -203,29 +227,30 @@ fn dedup(names: Vec<String>) -> BTreeSet<String> {
 fn collect_condition_names(value: &Json, found: &mut Vec<String>) {
     match value {
         Json::Array(items) => items.iter().for_each(|item| collect_condition_names(item, found)),
-        Json::Object(map) => {
-            if let Some(Json::Array(parts)) = map.get("Fn::If") {
-                if let Some(Json::String(name)) = parts.first() {
-                    found.push(name.clone());
-                }
-            }
-            map.values().for_each(|item| collect_condition_names(item, found));
-        }
+        Json::Object(map) => collect_map_condition_names(map, found),
         _ => {}
     }
 }
 
-/// Checks that every `Fn::GetAtt` names an attribute the target's type has,
-/// where the type's attributes are known from its schema.
+fn collect_map_condition_names(map: &Map<String, Json>, found: &mut Vec<String>) {
+    if let Some(Json::Array(parts)) = map.get("Fn::If") {
+        if let Some(Json::String(name)) = parts.first() {
+            found.push(name.clone());
+        }
+    }
+    map.values().for_each(|item| collect_condition_names(item, found));
+}
+
+/// Checks that every `Fn::GetAtt` in `pairs` (target, attribute) names an
+/// attribute the target's type has, where the type's attributes are known
+/// from its schema.
 fn check_get_atts(
     template: &Template,
     owner: &str,
-    value: &Json,
+    pairs: Vec<(String, String)>,
     at: &dyn Fn(&str) -> Option<String>,
     problems: &mut Vec<Problem>,
 ) {
-    let mut pairs = Vec::new();
-    collect_get_atts(value, &mut pairs);
     for (target, attribute) in pairs {
         let Some(resource) = template.resources.get(&target) else { continue };
         let Some(known) = attributes_of(&resource.resource_type) else { continue };
@@ -246,32 +271,34 @@ fn check_get_atts(
 fn collect_get_atts(value: &Json, found: &mut Vec<(String, String)>) {
     match value {
         Json::Array(items) => items.iter().for_each(|item| collect_get_atts(item, found)),
-        Json::Object(map) => {
-            match map.get("Fn::GetAtt") {
-                Some(Json::Array(parts)) if parts.len() == 2 => {
-                    if let (Some(target), Some(attribute)) = (parts[0].as_str(), parts[1].as_str()) {
-                        found.push((target.to_owned(), attribute.to_owned()));
-                    }
-                }
-                Some(Json::String(dotted)) => {
-                    if let Some((target, attribute)) = dotted.split_once('.') {
-                        found.push((target.to_owned(), attribute.to_owned()));
-                    }
-                }
-                _ => {}
+        Json::Object(map) => collect_map_get_atts(map, found),
+        _ => {}
+    }
+}
+
+fn collect_map_get_atts(map: &Map<String, Json>, found: &mut Vec<(String, String)>) {
+    match map.get("Fn::GetAtt") {
+        Some(Json::Array(parts)) if parts.len() == 2 => {
+            if let (Some(target), Some(attribute)) = (parts[0].as_str(), parts[1].as_str()) {
+                found.push((target.to_owned(), attribute.to_owned()));
             }
-            if let Some(Json::String(template)) = map.get("Fn::Sub") {
-                found.extend(sub_get_atts(template));
+        }
+        Some(Json::String(dotted)) => {
+            if let Some((target, attribute)) = dotted.split_once('.') {
+                found.push((target.to_owned(), attribute.to_owned()));
             }
-            if let Some(Json::Array(parts)) = map.get("Fn::Sub") {
-                if let Some(Json::String(template)) = parts.first() {
-                    found.extend(sub_get_atts(template));
-                }
-            }
-            map.values().for_each(|item| collect_get_atts(item, found));
         }
         _ => {}
     }
+    if let Some(Json::String(template)) = map.get("Fn::Sub") {
+        found.extend(sub_get_atts(template));
+    }
+    if let Some(Json::Array(parts)) = map.get("Fn::Sub") {
+        if let Some(Json::String(template)) = parts.first() {
+            found.extend(sub_get_atts(template));
+        }
+    }
+    map.values().for_each(|item| collect_get_atts(item, found));
 }
 
 fn sub_get_atts(template: &str) -> Vec<(String, String)> {
@@ -295,21 +322,40 @@ fn sub_get_atts(template: &str) -> Vec<(String, String)> {
 /// Finds dependency cycles through references and `DependsOn`, and reports
 /// each cycle once with its members in order.
 fn check_cycles(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
-    let mut edges: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for (logical_id, resource) in &template.resources {
-        let mut found = Vec::new();
-        collect_json_references(&Json::Object(resource.properties.clone()), &mut found);
-        found.extend(resource.depends_on.iter().cloned());
-        let targets = found.into_iter().filter(|name| template.resources.contains_key(name)).collect();
-        edges.insert(logical_id.as_str(), targets);
+    // Nodes are numbered in logical ID order, and each node's targets are
+    // sorted, so the search visits them in the same order on every run. Plain
+    // indices keep the search free of string comparisons.
+    let mut names: Vec<&str> = template.resources.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    let mut node_of_resource = vec![0; names.len()];
+    for (node, name) in names.iter().enumerate() {
+        node_of_resource[template.resources.get_index_of(*name).expect("a resource of this template")] = node;
     }
+    let edges: Vec<Vec<usize>> = names
+        .iter()
+        .map(|name| {
+            let resource = &template.resources[*name];
+            let mut found = Vec::new();
+            collect_map_references(&resource.properties, &mut found);
+            let mut targets: Vec<usize> = found
+                .iter()
+                .chain(&resource.depends_on)
+                .filter_map(|target| template.resources.get_index_of(target.as_str()))
+                .map(|index| node_of_resource[index])
+                .collect();
+            targets.sort_unstable();
+            targets.dedup();
+            targets
+        })
+        .collect();
 
-    // Depth-first search with colours: 1 = on the current path, 2 = done.
-    let mut colour: BTreeMap<&str, u8> = BTreeMap::new();
+    // Depth-first search with colours: 0 = not seen, 1 = on the current path, 2 = done.
+    let mut colour = vec![0_u8; names.len()];
     let mut reported: BTreeSet<Vec<String>> = BTreeSet::new();
-    for start in edges.keys().copied() {
-        let mut path: Vec<&str> = Vec::new();
-        visit(start, &edges, &mut colour, &mut path, &mut |cycle: Vec<String>| {
+    for start in 0..names.len() {
+        let mut path: Vec<usize> = Vec::new();
+        visit(start, &edges, &mut colour, &mut path, &mut |cycle: &[usize]| {
+            let cycle: Vec<String> = cycle.iter().map(|&node| names[node].to_owned()).collect();
             let mut canonical = cycle.clone();
             let smallest = (0..canonical.len()).min_by_key(|&i| &cycle[i]).unwrap_or(0);
             canonical.rotate_left(smallest);
@@ -329,33 +375,23 @@ fn check_cycles(template: &Template, at: &dyn Fn(&str) -> Option<String>, proble
     }
 }
 
-fn visit<'a>(
-    node: &'a str,
-    edges: &'a BTreeMap<&'a str, BTreeSet<String>>,
-    colour: &mut BTreeMap<&'a str, u8>,
-    path: &mut Vec<&'a str>,
-    report: &mut dyn FnMut(Vec<String>),
-) {
-    match colour.get(node) {
-        Some(2) => return,
-        Some(1) => {
-            let start = path.iter().position(|n| *n == node).unwrap_or(0);
-            report(path[start..].iter().map(|n| n.to_string()).collect());
+fn visit(node: usize, edges: &[Vec<usize>], colour: &mut [u8], path: &mut Vec<usize>, report: &mut dyn FnMut(&[usize])) {
+    match colour[node] {
+        2 => return,
+        1 => {
+            let start = path.iter().position(|&n| n == node).unwrap_or(0);
+            report(&path[start..]);
             return;
         }
         _ => {}
     }
-    colour.insert(node, 1);
+    colour[node] = 1;
     path.push(node);
-    if let Some(targets) = edges.get(node) {
-        for target in targets {
-            if let Some((key, _)) = edges.get_key_value(target.as_str()) {
-                visit(key, edges, colour, path, report);
-            }
-        }
+    for &target in &edges[node] {
+        visit(target, edges, colour, path, report);
     }
     path.pop();
-    colour.insert(node, 2);
+    colour[node] = 2;
 }
 
 fn literal_cidr(value: Option<&Json>) -> Option<Result<Ipv4Net, String>> {
@@ -421,9 +457,14 @@ fn check_network(template: &Template, at: &dyn Fn(&str) -> Option<String>, probl
         subnets_by_vpc.entry(vpc).or_default().push((logical_id.as_str(), block));
     }
     for subnets in subnets_by_vpc.values() {
+        // Two CIDR blocks either nest or are disjoint, so one contains the
+        // other exactly when their address ranges meet. Integer ranges make
+        // that test cheap for the many pairs of a large template.
+        let ranges: Vec<(u32, u32)> =
+            subnets.iter().map(|(_, block)| (u32::from(block.network()), u32::from(block.broadcast()))).collect();
         for (i, (first, first_block)) in subnets.iter().enumerate() {
-            for (second, second_block) in &subnets[i + 1..] {
-                if first_block.contains(second_block) || second_block.contains(first_block) {
+            for (j, (second, second_block)) in subnets.iter().enumerate().skip(i + 1) {
+                if ranges[i].0 <= ranges[j].1 && ranges[j].0 <= ranges[i].1 {
                     problems.push(Problem::error(at(second), Some(second.to_string()), format!(
                         "subnet CIDR block {second_block} overlaps {first_block} of `{}` ({first}); give each subnet its own block",
                         at(first).unwrap_or_else(|| first.to_string()))));
