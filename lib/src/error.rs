@@ -31,6 +31,12 @@ pub enum Error {
     #[error("template `{stack}` is invalid ({} problem{}):\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, format_problems(problems))]
     Invalid { stack: String, problems: Vec<Problem> },
 
+    /// A policy, access scenario or expectations file could not be read;
+    /// `path` is the JSON path of the offending value, such as
+    /// `$.Statement[0].Condition`.
+    #[error("invalid {kind} {source_name} at {path}: {message}")]
+    InvalidDocument { kind: &'static str, source_name: String, path: String, message: String },
+
     /// A file could not be written or read.
     #[error("cannot {action} `{path}`: {source}")]
     Io { action: &'static str, path: String, #[source] source: std::io::Error },

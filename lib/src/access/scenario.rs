@@ -1,0 +1,280 @@
+//! Access scenarios: one authorization request with the policies that apply
+//! to it and, optionally, the decision AWS's documentation gives for it.
+//!
+//! The JSON format has `id`, `description`, `policies` (`identity`,
+//! `resource`, `vpcEndpoint`, `scp`, `rcp`, `permissionBoundary`,
+//! `session`), `request` (`principal`, `action`, `resource`,
+//! `resourceAccount`, `context`), an optional `resourceState` and an
+//! optional `expected` (`decision`, `decidedBy`, `reason`, `sources`).
+//! `vaultgate verify --scenario FILE` reads this format, and the core
+//! crate's tests keep a corpus of such files.
+
+use serde_json::{Map, Value as Json};
+
+use super::decision::{Decision, Evaluation};
+use super::document::{Policy, PolicyKind};
+use super::evaluate::{evaluate, OrgLevel, PolicySet};
+use super::request::{Caller, Context, LockMode, Request, ResourceState};
+use crate::error::Error;
+
+/// A parsed scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// `id`.
+    pub id: String,
+    /// `description`.
+    pub description: String,
+    /// The policies that apply.
+    pub policies: PolicySet,
+    /// The request.
+    pub request: Request,
+    /// Service-side state of the resource.
+    pub state: ResourceState,
+    /// The documented decision, when the file states one.
+    pub expected: Option<Expected>,
+}
+
+/// The documented decision of a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expected {
+    /// The decision.
+    pub decision: Decision,
+    /// Free text naming the deciding layer and statement.
+    pub decided_by: String,
+    /// Why.
+    pub reason: String,
+    /// The documentation pages the decision rests on.
+    pub sources: Vec<String>,
+}
+
+type ParseResult<T> = Result<T, (String, String)>;
+
+impl Scenario {
+    /// Parses a scenario from JSON text; `source_name` (usually the file
+    /// name) appears in errors.
+    ///
+    /// # Errors
+    /// [`Error::InvalidDocument`] naming the file, the JSON path and the problem.
+    pub fn parse_str(text: &str, source_name: &str) -> Result<Scenario, Error> {
+        let value: Json = serde_json::from_str(text).map_err(|err| Error::InvalidDocument {
+            kind: "scenario",
+            source_name: source_name.to_owned(),
+            path: format!("line {}, column {}", err.line(), err.column()),
+            message: err.to_string(),
+        })?;
+        Scenario::from_json(&value, source_name)
+    }
+
+    /// Parses a scenario from a JSON value.
+    ///
+    /// # Errors
+    /// [`Error::InvalidDocument`] naming the file, the JSON path and the problem.
+    pub fn from_json(value: &Json, source_name: &str) -> Result<Scenario, Error> {
+        parse_scenario(value).map_err(|(path, message)| Error::InvalidDocument {
+            kind: "scenario",
+            source_name: source_name.to_owned(),
+            path,
+            message,
+        })
+    }
+
+    /// Evaluates the scenario's request.
+    pub fn evaluate(&self) -> Evaluation {
+        evaluate(&self.policies, &self.request, &self.state)
+    }
+}
+
+fn parse_scenario(value: &Json) -> ParseResult<Scenario> {
+    let root = object(value, "$")?;
+    let id = optional_string(root, "id", "$")?.unwrap_or_default();
+    let description = optional_string(root, "description", "$")?.unwrap_or_default();
+    let policies = match root.get("policies") {
+        Some(value) => parse_policies(value, "$.policies")?,
+        None => PolicySet::default(),
+    };
+    let request = parse_request(root.get("request").ok_or_else(|| ("$".to_owned(), "missing request".to_owned()))?, "$.request")?;
+    let state = match root.get("resourceState") {
+        Some(value) => parse_state(value, "$.resourceState")?,
+        None => ResourceState::default(),
+    };
+    let expected = root.get("expected").map(|value| parse_expected(value, "$.expected")).transpose()?;
+    Ok(Scenario { id, description, policies, request, state, expected })
+}
+
+fn parse_policies(value: &Json, path: &str) -> ParseResult<PolicySet> {
+    let map = object(value, path)?;
+    let mut set = PolicySet::default();
+    for (key, value) in map {
+        let at = format!("{path}.{key}");
+        match key.as_str() {
+            "identity" => set.identity = named_policies(value, &at, PolicyKind::Identity)?,
+            "permissionBoundary" => set.permission_boundary = named_policies(value, &at, PolicyKind::Identity)?,
+            "vpcEndpoint" => set.vpc_endpoints = named_policies(value, &at, PolicyKind::Resource)?,
+            "resource" => set.resource = Some(Policy::parse_at(value, "bucket policy", PolicyKind::Resource, &at)?),
+            "session" => set.session = Some(Policy::parse_at(value, "session policy", PolicyKind::Identity, &at)?),
+            "scp" => set.scps = org_levels(value, &at, PolicyKind::Identity)?,
+            "rcp" => set.rcps = org_levels(value, &at, PolicyKind::Resource)?,
+            other => {
+                return Err((at, format!("unknown policy layer `{other}`; expected identity, resource, vpcEndpoint, scp, rcp, permissionBoundary or session")));
+            }
+        }
+    }
+    Ok(set)
+}
+
+fn named_policies(value: &Json, path: &str, kind: PolicyKind) -> ParseResult<Vec<Policy>> {
+    array(value, path)?
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let at = format!("{path}[{index}]");
+            let entry = object(item, &at)?;
+            let name = required_string(entry, "name", &at)?;
+            let policy = entry.get("policy").ok_or_else(|| (at.clone(), "missing policy".to_owned()))?;
+            Policy::parse_at(policy, &name, kind, &format!("{at}.policy"))
+        })
+        .collect()
+}
+
+fn org_levels(value: &Json, path: &str, kind: PolicyKind) -> ParseResult<Vec<OrgLevel>> {
+    array(value, path)?
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let at = format!("{path}[{index}]");
+            let entry = object(item, &at)?;
+            let id = required_string(entry, "orgIdentifier", &at)?;
+            let policies = named_policies(entry.get("policies").unwrap_or(&Json::Array(Vec::new())), &format!("{at}.policies"), kind)?;
+            Ok(OrgLevel { id, policies })
+        })
+        .collect()
+}
+
+fn parse_request(value: &Json, path: &str) -> ParseResult<Request> {
+    let map = object(value, path)?;
+    let mut context = Context::new();
+    if let Some(entries) = map.get("context") {
+        let at = format!("{path}.context");
+        for (key, value) in object(entries, &at)? {
+            let key_path = format!("{at}.{key}");
+            let scalar = |item: &Json, at: String| match item {
+                Json::String(text) => Ok(text.clone()),
+                Json::Bool(flag) => Ok(flag.to_string()),
+                Json::Number(number) => Ok(number.to_string()),
+                _ => Err((at, "a context value must be a string, number, boolean or a list of them".to_owned())),
+            };
+            let values = match value {
+                Json::Array(items) => {
+                    items.iter().enumerate().map(|(i, item)| scalar(item, format!("{key_path}[{i}]"))).collect::<ParseResult<Vec<_>>>()?
+                }
+                other => vec![scalar(other, key_path.clone())?],
+            };
+            context.insert_values(key, values);
+        }
+    }
+    let principal = required_string(map, "principal", path)?;
+    let caller = Caller::parse(&principal, context.value("aws:PrincipalArn")).map_err(|message| (format!("{path}.principal"), message))?;
+    let action = required_string(map, "action", path)?;
+    if !action.contains(':') {
+        return Err((format!("{path}.action"), format!("{action:?} is not an action; write it as service:Action, such as s3:PutObject")));
+    }
+    let resource = required_string(map, "resource", path)?;
+    let resource_account = required_string(map, "resourceAccount", path)?;
+    Ok(Request { caller, action, resource, resource_account, context })
+}
+
+fn parse_state(value: &Json, path: &str) -> ParseResult<ResourceState> {
+    let map = object(value, path)?;
+    let mut state = ResourceState::default();
+    for (key, value) in map {
+        let at = format!("{path}.{key}");
+        let flag = || value.as_bool().ok_or_else(|| (at.clone(), "expected true or false".to_owned()));
+        match key.as_str() {
+            "objectLockMode" => {
+                state.object_lock_mode = match value.as_str() {
+                    Some("COMPLIANCE") => Some(LockMode::Compliance),
+                    Some("GOVERNANCE") => Some(LockMode::Governance),
+                    _ => return Err((at, format!("expected \"COMPLIANCE\" or \"GOVERNANCE\", found {value}"))),
+                }
+            }
+            "versionUnderRetention" => state.version_under_retention = flag()?,
+            "legalHold" => state.legal_hold = flag()?,
+            "bypassGovernanceHeader" => state.bypass_governance_header = flag()?,
+            "retentionExtensionOnly" => state.retention_extension_only = flag()?,
+            other => {
+                return Err((at, format!("unknown resource state `{other}`; expected objectLockMode, versionUnderRetention, legalHold, bypassGovernanceHeader or retentionExtensionOnly")));
+            }
+        }
+    }
+    Ok(state)
+}
+
+fn parse_expected(value: &Json, path: &str) -> ParseResult<Expected> {
+    let map = object(value, path)?;
+    let name = required_string(map, "decision", path)?;
+    let decision = Decision::from_name(&name).ok_or_else(|| {
+        (format!("{path}.decision"), format!("{name:?} is not a decision; expected Allowed, ExplicitlyDenied, ImplicitlyDenied or Denied"))
+    })?;
+    let sources = match map.get("sources") {
+        Some(value) => array(value, &format!("{path}.sources"))?
+            .iter()
+            .enumerate()
+            .map(|(i, item)| item.as_str().map(str::to_owned).ok_or_else(|| (format!("{path}.sources[{i}]"), "expected a URL string".to_owned())))
+            .collect::<ParseResult<Vec<_>>>()?,
+        None => Vec::new(),
+    };
+    Ok(Expected {
+        decision,
+        decided_by: optional_string(map, "decidedBy", path)?.unwrap_or_default(),
+        reason: optional_string(map, "reason", path)?.unwrap_or_default(),
+        sources,
+    })
+}
+
+fn object<'a>(value: &'a Json, path: &str) -> ParseResult<&'a Map<String, Json>> {
+    value.as_object().ok_or_else(|| (path.to_owned(), "expected an object".to_owned()))
+}
+
+fn array<'a>(value: &'a Json, path: &str) -> ParseResult<&'a Vec<Json>> {
+    value.as_array().ok_or_else(|| (path.to_owned(), "expected a list".to_owned()))
+}
+
+fn optional_string(map: &Map<String, Json>, key: &str, path: &str) -> ParseResult<Option<String>> {
+    match map.get(key) {
+        None => Ok(None),
+        Some(Json::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err((format!("{path}.{key}"), "expected a string".to_owned())),
+    }
+}
+
+fn required_string(map: &Map<String, Json>, key: &str, path: &str) -> ParseResult<String> {
+    optional_string(map, key, path)?.ok_or_else(|| (path.to_owned(), format!("missing {key}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_names_file_and_path() {
+        let text = r#"{"request": {"principal": "anonymous", "action": "s3:PutObject", "resource": "arn:aws:s3:::b/k", "resourceAccount": "111122223333"},
+            "policies": {"identity": [{"name": "p", "policy": {"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]}}]}}"#;
+        let message = Scenario::parse_str(text, "case.json").unwrap_err().to_string();
+        assert!(message.contains("case.json"), "{message}");
+        assert!(message.contains("$.policies.identity[0].policy.Statement[0].Effect"), "{message}");
+    }
+
+    #[test]
+    fn invalid_json_names_line() {
+        let message = Scenario::parse_str("{\"id\": ", "case.json").unwrap_err().to_string();
+        assert!(message.contains("line 1"), "{message}");
+    }
+
+    #[test]
+    fn unknown_decision_is_rejected() {
+        let text = r#"{"request": {"principal": "anonymous", "action": "s3:PutObject", "resource": "r", "resourceAccount": "111122223333"},
+            "expected": {"decision": "Maybe"}}"#;
+        let message = Scenario::parse_str(text, "c.json").unwrap_err().to_string();
+        assert!(message.contains("$.expected.decision"), "{message}");
+    }
+}
