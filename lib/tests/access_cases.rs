@@ -126,3 +126,51 @@ fn case_ids_match_file_names() {
         assert_eq!(scenario.id, stem, "{}", path.display());
     }
 }
+
+#[test]
+fn corpus_covers_every_operator_and_layer() {
+    use std::collections::BTreeSet;
+    use vaultgate_core::access::BaseOperator;
+
+    let mut operators = BTreeSet::new();
+    let mut qualifiers = BTreeSet::new();
+    let mut layers = BTreeSet::new();
+    for path in case_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let scenario = Scenario::parse_str(&text, "case").unwrap();
+        let policies = &scenario.policies;
+        let all = policies
+            .identity
+            .iter()
+            .chain(&policies.resource)
+            .chain(&policies.vpc_endpoints)
+            .chain(&policies.permission_boundary)
+            .chain(&policies.session)
+            .chain(policies.scps.iter().chain(&policies.rcps).flat_map(|level| &level.policies));
+        for policy in all {
+            for condition in policy.statements.iter().flat_map(|statement| &statement.conditions) {
+                operators.insert(condition.operator.base.name());
+                qualifiers.insert((condition.operator.set.is_some(), condition.operator.if_exists));
+            }
+        }
+        layers.extend(scenario.evaluate().layers());
+    }
+    for operator in BaseOperator::all() {
+        assert!(operators.contains(operator.name()), "no case uses {}", operator.name());
+    }
+    assert!(qualifiers.contains(&(true, false)), "no case uses ForAnyValue or ForAllValues");
+    assert!(qualifiers.contains(&(false, true)), "no case uses an IfExists operator");
+    for layer in [
+        Layer::Identity,
+        Layer::Resource,
+        Layer::VpcEndpoint,
+        Layer::Scp,
+        Layer::Rcp,
+        Layer::PermissionBoundary,
+        Layer::Session,
+        Layer::ObjectLock,
+        Layer::Service,
+    ] {
+        assert!(layers.contains(&layer), "no case is decided by layer {layer}");
+    }
+}

@@ -190,6 +190,11 @@ pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
             granted = [limited, limit_grants.clone()].concat();
         } else {
             push_identity_side(&mut missing, identity_allows, identity, &limit_missing);
+            if !identity_allows && !limited.is_empty() {
+                // The bucket policy granted the role, but the boundary or the
+                // session policy took the grant away: name them too.
+                missing.extend(limit_missing.iter().cloned());
+            }
             granted = Vec::new();
         }
     }
