@@ -70,6 +70,8 @@ pub enum Layer {
     /// A rule of the service outside policies, such as bucket-policy calls
     /// being accepted only from the bucket owner's account.
     Service,
+    /// The network: no route carries the request to S3.
+    Network,
 }
 
 impl Layer {
@@ -85,6 +87,7 @@ impl Layer {
             Layer::Session => "session",
             Layer::ObjectLock => "object-lock",
             Layer::Service => "service",
+            Layer::Network => "network",
         }
     }
 }
@@ -120,7 +123,7 @@ impl std::fmt::Display for Deciding {
         if let Some(scope) = &self.scope {
             write!(f, " at {scope}")?;
         }
-        if let Some(policy) = &self.policy {
+        if let Some(policy) = self.policy.as_ref().filter(|policy| Some(*policy) != self.scope.as_ref()) {
             write!(f, " in {policy}")?;
         }
         if let Some(statement) = &self.statement {
