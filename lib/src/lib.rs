@@ -13,7 +13,7 @@
 //! let synthesized = stack.synth().unwrap();
 //! assert!(synthesized.template.resources.contains_key("Alerts"));
 //! ```
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod construct;
 pub mod error;

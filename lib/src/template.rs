@@ -16,6 +16,9 @@ use crate::error::Error;
 pub const FORMAT_VERSION: &str = "2010-09-09";
 
 /// A whole CloudFormation template.
+// Fields mirror CloudFormation's template keys one to one; each serde
+// rename gives the key, and the CloudFormation template reference its meaning.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
@@ -46,6 +49,9 @@ pub struct Template {
 }
 
 /// One resource: its type, properties and resource attributes.
+// Fields mirror CloudFormation's template keys one to one; each serde
+// rename gives the key, and the CloudFormation template reference its meaning.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
     #[serde(rename = "Type")]
@@ -95,6 +101,9 @@ impl Resource {
 
 /// What CloudFormation does with a resource's physical resource when the
 /// resource is deleted or replaced.
+// Fields mirror CloudFormation's template keys one to one; each serde
+// rename gives the key, and the CloudFormation template reference its meaning.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeletionPolicy {
     Delete,
@@ -104,6 +113,9 @@ pub enum DeletionPolicy {
 }
 
 /// One template parameter, with every field CloudFormation accepts.
+// Fields mirror CloudFormation's template keys one to one; each serde
+// rename gives the key, and the CloudFormation template reference its meaning.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Parameter {
@@ -175,6 +187,9 @@ impl Parameter {
 }
 
 /// One stack output, optionally exported for `Fn::ImportValue`.
+// Fields mirror CloudFormation's template keys one to one; each serde
+// rename gives the key, and the CloudFormation template reference its meaning.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Output {
@@ -189,6 +204,9 @@ pub struct Output {
 }
 
 /// The export of an output.
+// Fields mirror CloudFormation's template keys one to one; each serde
+// rename gives the key, and the CloudFormation template reference its meaning.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Export {
