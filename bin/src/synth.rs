@@ -19,7 +19,7 @@ pub struct SynthArgs {
     /// stack.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Where to write the template; `-` writes to standard output.
+    /// Output path of the template, or `-` for standard output.
     #[arg(long, short, value_name = "PATH", default_value = "template.json")]
     out: String,
     /// Template format.
@@ -36,7 +36,7 @@ enum OutputFormat {
     Yaml,
 }
 
-/// Where the template goes.
+/// The template's destination.
 enum Destination {
     Stdout,
     File(PathBuf),

@@ -102,12 +102,12 @@ impl BackupInstance {
         Ok(BackupInstance { instance, role, security_group })
     }
 
-    /// The writer role's ARN, with its path.
+    /// Returns the writer role's ARN, with its path.
     pub fn role_arn(&self) -> Expr {
         iam::Role::arn(&self.role)
     }
 
-    /// The instance's private IP address.
+    /// Returns the instance's private IP address.
     pub fn private_ip(&self) -> Expr {
         ec2::Instance::private_ip(&self.instance)
     }

@@ -82,7 +82,7 @@ impl BastionHost {
         Ok(BastionHost { instance, security_group })
     }
 
-    /// The bastion's public IP address.
+    /// Returns the bastion's public IP address.
     pub fn public_ip(&self) -> Expr {
         ec2::Instance::public_ip(&self.instance)
     }

@@ -9,7 +9,7 @@ pub struct PropProblem {
     pub field: String,
     /// The value given, as written in config files.
     pub value: String,
-    /// What is wrong and how to fix it.
+    /// The problem and its fix.
     pub message: String,
 }
 
@@ -57,7 +57,7 @@ impl PropChecker {
     }
 }
 
-/// A warning for `path`, reported at synth next to validation warnings.
+/// Builds a warning for `path`, reported at synth next to validation warnings.
 pub(crate) fn warning(path: String, message: impl Into<String>) -> Problem {
     Problem::warning(Some(path), None, message)
 }

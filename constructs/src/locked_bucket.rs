@@ -59,7 +59,7 @@ impl Default for RetentionProps {
 }
 
 impl RetentionProps {
-    /// The retention in days, counting a year as 365 days; 30 when neither
+    /// Returns the retention in days, counting a year as 365 days; 30 when neither
     /// field is set.
     pub fn in_days(&self) -> u32 {
         match (self.days, self.years) {
@@ -94,8 +94,8 @@ pub enum Encryption {
     Kms,
 }
 
-/// What CloudFormation does with the bucket when the stack is deleted or
-/// the bucket is replaced.
+/// The fate of the bucket when the stack is deleted or the bucket is
+/// replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RemovalPolicy {
@@ -135,7 +135,7 @@ pub struct LockedBucketProps {
     /// retention, so that lifecycle never fights the lock. Default: the
     /// retention in days.
     pub noncurrent_version_expiration_days: Option<u32>,
-    /// What happens to the bucket when the stack is deleted or the bucket
+    /// The fate of the bucket when the stack is deleted or the bucket is
     /// replaced. Default: retain.
     pub removal_policy: RemovalPolicy,
 }
@@ -347,9 +347,10 @@ impl LockedBucket {
     }
 
     /// Denies every object write and delete that does not arrive through
-    /// `endpoint_id` (`aws:SourceVpce`, not `aws:SourceVpc`, which any other
-    /// endpoint in the VPC would satisfy), and every object read and listing
-    /// outside it except by `readers` (the restore role), matched on
+    /// `endpoint_id`. The condition key is `aws:SourceVpce`, because
+    /// `aws:SourceVpc` would let any other endpoint in the VPC through.
+    /// Object reads and listings outside the endpoint are denied too, except
+    /// for `readers` (the restore role). They are matched on
     /// `aws:PrincipalArn`, the role's ARN whatever session assumed it.
     ///
     /// The denies cover object actions only, never bucket management such

@@ -11,7 +11,7 @@ use vaultgate_core::{Expr, LogicalId, Scope};
 use crate::error::{ConstructError, PropChecker};
 use crate::checks::check_cidr;
 
-/// Where the VPC comes from.
+/// The origin of the VPC: created by the stack or imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VpcMode {

@@ -187,7 +187,7 @@ impl Expr {
         Expr::Base64(Box::new(value))
     }
 
-    /// A string literal.
+    /// Wraps text as a string literal.
     pub fn string(value: impl Into<String>) -> Expr {
         Expr::Literal(Json::String(value.into()))
     }

@@ -99,16 +99,17 @@ impl Resource {
     }
 }
 
-/// What CloudFormation does with a resource's physical resource when the
-/// resource is deleted or replaced.
-// Fields mirror CloudFormation's template keys one to one; each serde
-// rename gives the key, and the CloudFormation template reference its meaning.
-#[allow(missing_docs)]
+/// The fate of a resource's physical resource when the resource is deleted
+/// or replaced: the value of `DeletionPolicy` and `UpdateReplacePolicy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeletionPolicy {
+    /// The physical resource is deleted.
     Delete,
+    /// The physical resource is kept, outside the stack.
     Retain,
+    /// Kept, except when the stack's creation fails.
     RetainExceptOnCreate,
+    /// A snapshot is taken, then the resource is deleted.
     Snapshot,
 }
 
