@@ -8,7 +8,6 @@
 //! stack's rename table ([`crate::Stack::rename_logical_id`]) keeps the old
 //! IDs when a construct has to move.
 
-use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
@@ -234,12 +233,6 @@ impl<'a> Scope<'a> {
     /// dependencies or attributes after it was created.
     pub fn resource_mut(&mut self, logical_id: &LogicalId) -> Option<&mut Resource> {
         self.stack.resource_mut(logical_id)
-    }
-}
-
-impl From<Expr> for Json {
-    fn from(expr: Expr) -> Json {
-        expr.to_json()
     }
 }
 

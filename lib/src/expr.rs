@@ -430,6 +430,12 @@ impl Serialize for Expr {
     }
 }
 
+impl From<Expr> for Json {
+    fn from(expr: Expr) -> Json {
+        expr.to_json()
+    }
+}
+
 /// A property value: a literal of type `T` or an intrinsic function.
 ///
 /// Every typed property is a `Value`, so any property accepts an intrinsic

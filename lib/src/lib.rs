@@ -19,6 +19,7 @@ pub mod assertions;
 pub mod construct;
 pub mod error;
 pub mod expr;
+pub mod policy;
 pub mod resources;
 pub mod stack;
 pub mod template;
