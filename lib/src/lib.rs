@@ -15,6 +15,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod assertions;
 pub mod construct;
 pub mod error;
 pub mod expr;
