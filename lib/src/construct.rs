@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::expr::Expr;
 use crate::stack::Stack;
-use crate::template::{Output, Parameter, Resource};
+use crate::template::{Export, Output, Parameter, Resource};
 
 /// The child id that marks a construct's primary resource. It is left out of
 /// logical IDs, so `Backups/Resource` reads as `Backups…`.
@@ -206,6 +206,28 @@ impl<'a> Scope<'a> {
             description: Some(description.to_owned()),
             value: value.into().to_json(),
             export: None,
+            condition: None,
+        };
+        let path = self.path();
+        self.stack.insert_output(name, output, path)
+    }
+
+    /// Adds a stack output named `name` and exports it as `export_name`,
+    /// for other stacks' `Fn::ImportValue`.
+    ///
+    /// # Errors
+    /// [`Error::DuplicateName`] when the stack already has the output.
+    pub fn add_exported_output(
+        &mut self,
+        name: &str,
+        value: impl Into<Expr>,
+        description: &str,
+        export_name: Expr,
+    ) -> Result<(), Error> {
+        let output = Output {
+            description: Some(description.to_owned()),
+            value: value.into().to_json(),
+            export: Some(Export { name: export_name.to_json() }),
             condition: None,
         };
         let path = self.path();

@@ -5,6 +5,8 @@
 use crate::validate::Problem;
 
 /// Errors from building, validating, reading or writing templates.
+// Variant fields are the values each message shows.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A template file or text could not be read as a template.
