@@ -6,6 +6,10 @@ pub enum CliError {
     /// Invalid input: a config file, a prop or a path the user gave. Exit code 2.
     #[error("{0}")]
     Input(String),
+    /// A check the user asked for did not hold, such as a violated access
+    /// expectation. Exit code 1.
+    #[error("{0}")]
+    Failed(String),
     /// The synthesized template failed validation. Exit code 2.
     #[error(transparent)]
     Core(#[from] vaultgate_core::Error),
@@ -19,6 +23,7 @@ impl CliError {
     /// failures the user's input did not cause.
     pub fn exit_code(&self) -> u8 {
         match self {
+            CliError::Failed(_) => 1,
             CliError::Core(vaultgate_core::Error::Io { source, .. })
                 if source.kind() != std::io::ErrorKind::NotFound =>
             {

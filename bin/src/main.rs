@@ -5,6 +5,7 @@
 
 mod cli_error;
 mod synth;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -22,12 +23,15 @@ struct Cli {
 enum Command {
     /// Write the CloudFormation template of the backup stack.
     Synth(synth::SynthArgs),
+    /// Prove offline who can do what to the backup bucket.
+    Verify(verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Synth(args) => synth::run(&args),
+        Command::Verify(args) => verify::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -125,11 +125,8 @@ pub fn policy_set(model: &StackModel, source: &RequestSource, bucket: &Bucket) -
         .iter()
         .filter(|endpoint| endpoint.is_s3_gateway())
         .map(|endpoint| match &endpoint.policy {
-            Some(document) => Policy::from_json(document, &endpoint.id, PolicyKind::Resource).unwrap_or_else(|_| {
-                // An endpoint policy S3 would reject cannot exist; the model
-                // keeps the default instead of failing the whole matrix.
-                default_policy(&endpoint.id)
-            }),
+            // StackModel::from_template has already rejected policies that do not parse.
+            Some(document) => Policy::from_json(document, &endpoint.id, PolicyKind::Resource).unwrap_or_else(|_| default_policy(&endpoint.id)),
             None => default_policy(&endpoint.id),
         })
         .collect();

@@ -120,6 +120,14 @@ impl StackModel {
         };
         let resolver = Resolver::new(template, settings.environment.clone());
         let network = Network::from_template(template, &resolver).map_err(|m| invalid(split(m)))?;
+        // Endpoint policies are checked here so that a malformed one is an
+        // input error, not a silently different matrix.
+        for endpoint in &network.endpoints {
+            if let Some(document) = &endpoint.policy {
+                let path = format!("$.Resources.{}.Properties.PolicyDocument", endpoint.logical_id);
+                policy_at(document, &endpoint.id, PolicyKind::Resource, &path).map_err(invalid)?;
+            }
+        }
         let roles = read_roles(template, &resolver).map_err(invalid)?;
         let buckets = read_buckets(template, &resolver).map_err(invalid)?;
         let mut model = StackModel { settings: settings.clone(), network, roles, buckets, sources: Vec::new() };
