@@ -26,6 +26,7 @@
 //! assert_eq!(evaluate(&policies, &request, &ResourceState::default()).decision, Decision::Allowed);
 //! ```
 
+mod assert;
 mod condition;
 mod decision;
 mod document;
@@ -56,3 +57,4 @@ pub use sources::{build_context, RequestSource, Route, SourceKind, OTHER_VPC, OT
 pub use expectations::{Expectation, Expectations, RouteKind, Violation, DEFAULT_EXPECTATIONS};
 pub use findings::{findings, Finding};
 pub use report::{diff, verify, CellChange, Report};
+pub use assert::{assert_access, AccessAssert, AccessQuery};
