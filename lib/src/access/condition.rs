@@ -86,7 +86,7 @@ impl BaseOperator {
         ALL_OPERATORS.iter().find(|(operator, _)| *operator == self).map_or("", |(_, name)| name)
     }
 
-    /// Every operator, in the order the IAM reference lists them.
+    /// Iterates over every operator, in the order the IAM reference lists them.
     pub fn all() -> impl Iterator<Item = BaseOperator> {
         ALL_OPERATORS.iter().map(|(operator, _)| *operator)
     }

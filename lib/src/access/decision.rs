@@ -113,7 +113,7 @@ pub struct Deciding {
     /// The statement's `Sid`, or `#N` for a statement without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<String>,
-    /// What this layer did: `deny`, `allow`, `no-allow` or `refused`.
+    /// The layer's effect: `deny`, `allow`, `no-allow`, `refused` or `unreachable`.
     pub effect: &'static str,
 }
 

@@ -46,8 +46,7 @@ pub struct PolicySet {
     pub session: Option<Policy>,
 }
 
-/// How a `Principal` element matched the caller. The order matters: a
-/// direct match is the strongest.
+/// The way a `Principal` element matched the caller, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum PrincipalMatch {
     /// The caller's account (`111122223333` or its `root` ARN): in a
@@ -322,7 +321,7 @@ fn account_entry(entry: &str) -> Option<&str> {
     }
 }
 
-/// The ARNs the caller can be named by in a `Principal` element.
+/// Returns the ARNs that name the caller in a `Principal` element.
 fn caller_arns(caller: &Caller) -> Vec<String> {
     match caller {
         Caller::User { arn, .. } | Caller::FederatedUser { arn, .. } => vec![arn.clone()],

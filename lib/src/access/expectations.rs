@@ -63,7 +63,7 @@ pub struct Expectation {
     pub bucket: String,
     /// `allow`, `deny`, `Allowed`, `ExplicitlyDenied`, `ImplicitlyDenied` or `Denied`.
     pub decision: String,
-    /// Why the rule exists, shown with violations.
+    /// The rule's reason, shown with violations.
     #[serde(default)]
     pub why: String,
 }
@@ -138,7 +138,7 @@ impl Expectations {
         Ok(parsed)
     }
 
-    /// The architecture's default expectations.
+    /// Parses the architecture's default expectations.
     pub fn defaults() -> Expectations {
         Expectations::parse(DEFAULT_EXPECTATIONS, "default_expectations.toml").expect("the embedded expectations are valid")
     }

@@ -26,7 +26,7 @@ pub struct Finding {
     pub code: &'static str,
     /// The logical ID or source name at fault.
     pub subject: String,
-    /// What is wrong and how to fix it.
+    /// The problem and its fix.
     pub message: String,
 }
 
@@ -276,7 +276,7 @@ fn bucket_findings(model: &StackModel, matrix: &Matrix, found: &mut Vec<Finding>
     }
 }
 
-/// The S3 buckets that serve Amazon Linux package repositories in a region.
+/// Returns an object ARN in the Amazon Linux package repository bucket of a region.
 fn repository_objects(region: &str, image: &str) -> Vec<String> {
     if image.contains("al2023") || image.contains("amazon-linux-2023") {
         vec![format!("arn:aws:s3:::al2023-repos-{region}-de612dc2/core/mirrors/latest/x86_64/mirror.list")]
@@ -324,7 +324,7 @@ fn package_repository_findings(model: &StackModel, found: &mut Vec<Finding>) {
     }
 }
 
-/// The repository buckets are public; this stands in for their policy.
+/// Returns a public-read policy that replaces the repository buckets' own policy, which the template cannot show.
 fn public_read() -> Policy {
     Policy::parse_str(
         r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}"#,

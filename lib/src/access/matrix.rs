@@ -140,7 +140,7 @@ pub fn policy_set(model: &StackModel, source: &RequestSource, bucket: &Bucket) -
     }
 }
 
-/// The request a source sends for `action` on `bucket`.
+/// Builds the request a source sends for `action` on `bucket`.
 pub fn request_for(model: &StackModel, source: &RequestSource, action: &str, bucket: &Bucket) -> Request {
     let resource = if is_object_action(action) { format!("{}/{PROBE_KEY}", bucket.arn) } else { bucket.arn.clone() };
     Request {
@@ -152,7 +152,7 @@ pub fn request_for(model: &StackModel, source: &RequestSource, action: &str, buc
     }
 }
 
-/// The service-side state a cell's request meets: versions under the
+/// Returns the service-side state a cell's request meets: versions under the
 /// bucket's default retention, and a caller that sends the governance
 /// bypass header whenever it helps.
 pub fn state_for(bucket: &Bucket) -> ResourceState {

@@ -17,7 +17,7 @@ use super::sources::{request_sources, RequestSource};
 use crate::error::Error;
 use crate::template::Template;
 
-/// Choices the analysis makes about things a template does not say.
+/// Assumptions the analysis makes where a template gives no value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// Account, region, partition and stack name.

@@ -117,7 +117,7 @@ pub enum S3Path {
     Endpoint(String),
     /// Over the internet from this public address.
     Internet {
-        /// The address S3 sees as `aws:SourceIp`.
+        /// The address S3 puts in `aws:SourceIp`.
         source_ip: String,
         /// The gateway the request leaves through.
         via: DefaultRoute,
@@ -303,7 +303,7 @@ impl Network {
     }
 }
 
-/// A deterministic public address for a NAT gateway, from the documentation range.
+/// Returns a deterministic public address for a NAT gateway, from the documentation range 198.51.100.0/24.
 fn nat_address(nat: &str) -> String {
     let sum: u32 = nat.bytes().map(u32::from).sum();
     format!("198.51.100.{}", 1 + sum % 250)

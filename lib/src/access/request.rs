@@ -1,6 +1,6 @@
-//! The request being authorized: who calls (the caller and the identities
-//! IAM sees behind it), the action, the resource, the request context keys
-//! and the service-side state of the resource.
+//! The request being authorized: the caller and the identities IAM checks
+//! behind it, the action, the resource, the request context keys and the
+//! service-side state of the resource.
 
 use indexmap::IndexMap;
 
@@ -12,7 +12,7 @@ pub struct Context {
 }
 
 impl Context {
-    /// An empty context: every key absent.
+    /// Creates an empty context, in which every key is absent.
     pub fn new() -> Context {
         Context::default()
     }

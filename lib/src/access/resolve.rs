@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::template::Template;
 
-/// Where the stack is assumed to be deployed.
+/// The account, region, partition and stack name the stack is assumed to deploy to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Environment {
     /// `AWS::AccountId`.
@@ -50,7 +50,7 @@ pub struct Resolver<'t> {
 type Resolved = Result<Option<Json>, String>;
 
 impl<'t> Resolver<'t> {
-    /// A resolver for `template` deployed in `environment`.
+    /// Creates a resolver for `template` deployed in `environment`.
     pub fn new(template: &'t Template, environment: Environment) -> Resolver<'t> {
         Resolver { template, environment }
     }
@@ -61,7 +61,7 @@ impl<'t> Resolver<'t> {
     }
 
     /// Resolves every intrinsic in `value`. `AWS::NoValue` removes the
-    /// property or list element it stands in.
+    /// property or list element that holds it.
     ///
     /// # Errors
     /// A message naming the intrinsic that cannot be resolved, such as a
@@ -480,7 +480,7 @@ fn hash_byte(seed: &str) -> u8 {
     Sha256::digest(seed.as_bytes())[0]
 }
 
-/// A bucket name in CloudFormation's generated form: lowercase stack name,
+/// Returns a bucket name in CloudFormation's generated form: lowercase stack name,
 /// logical ID and a suffix, within the 63-character limit.
 fn generated_bucket_name(stack: &str, logical_id: &str) -> String {
     let clean = |text: &str| text.to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>();
@@ -530,12 +530,14 @@ mod tests {
         }}));
         let resolver = Resolver::new(&template, Environment::default());
         let endpoint = resolver.physical_id("Endpoint");
-        assert!(endpoint.starts_with("vpce-") && endpoint.len() == 22, "{endpoint}");
+        assert!(endpoint.starts_with("vpce-"), "{endpoint}");
+        assert_eq!(endpoint.len(), 22, "{endpoint}");
         assert_eq!(endpoint, Resolver::new(&template, Environment::default()).physical_id("Endpoint"));
         let role_arn = resolver.attribute("Role", "Arn").unwrap();
         assert!(role_arn.as_str().unwrap().starts_with("arn:aws:iam::111122223333:role/service/vaultgate-Role-"), "{role_arn}");
         let bucket = resolver.physical_id("Logs");
-        assert!(bucket.starts_with("vaultgate-logs-") && bucket.len() <= 63, "{bucket}");
+        assert!(bucket.starts_with("vaultgate-logs-"), "{bucket}");
+        assert!(bucket.len() <= 63, "{bucket}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub const OTHER_VPC_ENDPOINT: &str = "vpce-0ffffffffffffffff";
 /// The ID given to that VPC.
 pub const OTHER_VPC: &str = "vpc-0ffffffffffffffff";
 
-/// What kind of requester a source is.
+/// The kind of requester.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
@@ -52,7 +52,7 @@ pub enum Route {
     },
     /// Over the internet from a public address.
     Internet {
-        /// The address S3 sees.
+        /// The address S3 receives the request from.
         source_ip: String,
     },
     /// No route reaches S3.
@@ -71,7 +71,7 @@ pub struct RequestSource {
     pub kind: SourceKind,
     /// One line for people.
     pub description: String,
-    /// Who signs the requests.
+    /// The principal that signs the requests.
     pub caller: Caller,
     /// Identity-based policies of the caller.
     pub identity: Vec<Policy>,
@@ -102,15 +102,15 @@ pub(crate) fn request_sources(model: &StackModel) -> Vec<RequestSource> {
             None => instance.logical_id.clone(),
         };
         let route = match instance.subnet.as_deref().map(|subnet| model.network.s3_path(subnet, instance.public_ip.as_deref())) {
-            Some(S3Path::Endpoint(endpoint)) => {
-                let endpoint = model.network.endpoint(&endpoint).expect("the path names a known endpoint");
-                Route::Endpoint { endpoint_id: endpoint.id.clone(), vpc_id: endpoint.vpc_id.clone(), private_ip: instance.private_ip.clone() }
-            }
+            Some(S3Path::Endpoint(endpoint)) => match model.network.endpoint(&endpoint) {
+                Some(endpoint) => Route::Endpoint { endpoint_id: endpoint.id.clone(), vpc_id: endpoint.vpc_id.clone(), private_ip: instance.private_ip.clone() },
+                None => Route::Unreachable,
+            },
             Some(S3Path::Internet { source_ip, .. }) => Route::Internet { source_ip },
             Some(S3Path::Unreachable) | None => Route::Unreachable,
         };
         let caller = match role {
-            Some(role) => Caller::parse(&format!("arn:aws:sts::{account}:assumed-role/{}/{}", role.name, instance.id), Some(&role.arn)).expect("a well-formed session ARN"),
+            Some(role) => session(account, role, &instance.id),
             None => Caller::Anonymous,
         };
         let ec2 = instance.subnet.as_deref().and_then(|subnet| model.network.vpc_of_subnet(subnet)).map(|vpc| (vpc.to_owned(), instance.private_ip.clone()));
@@ -121,7 +121,7 @@ pub(crate) fn request_sources(model: &StackModel) -> Vec<RequestSource> {
         sources.push(source(model, name, SourceKind::Instance, description, caller, role, route, ec2.clone(), Some(&instance.logical_id), instance.subnet.clone()));
 
         if let Some(role) = role {
-            let caller = || Caller::parse(&format!("arn:aws:sts::{account}:assumed-role/{}/{}", role.name, instance.id), Some(&role.arn)).expect("a well-formed session ARN");
+            let caller = || session(account, role, &instance.id);
             if !sources.iter().any(|s: &RequestSource| s.name == format!("internet-credentials:{}", role.logical_id)) {
                 sources.push(source(
                     model,
@@ -160,13 +160,24 @@ pub(crate) fn request_sources(model: &StackModel) -> Vec<RequestSource> {
     admin_source.context.insert("aws:MultiFactorAuthPresent", "true");
     sources.push(admin_source);
     for role in model.roles.iter().filter(|role| role.instance_profiles.is_empty()) {
-        let caller = Caller::parse(&format!("arn:aws:sts::{account}:assumed-role/{}/operator@example.com", role.name), Some(&role.arn)).expect("a well-formed session ARN");
+        let caller = session(account, role, "operator@example.com");
         let mut role_source = source(model, format!("role:{}", role.logical_id), SourceKind::Role, format!("role {} assumed from the console", role.logical_id), caller, Some(role), console.clone(), None, None, None);
         role_source.context.insert("aws:MultiFactorAuthPresent", "true");
         sources.push(role_source);
     }
     sources.push(source(model, "account-root".to_owned(), SourceKind::AccountRoot, "the account's root user in the console".to_owned(), Caller::Root { account: account.clone() }, None, console, None, None, None));
     sources
+}
+
+/// Builds the caller of a session of `role`, without parsing an ARN, so
+/// that any role name the template holds gives a caller.
+fn session(account: &str, role: &super::model::Role, session_name: &str) -> Caller {
+    Caller::RoleSession {
+        session_arn: format!("arn:aws:sts::{account}:assumed-role/{}/{session_name}", role.name),
+        role_arn: role.arn.clone(),
+        role_name: role.name.clone(),
+        account: account.to_owned(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
