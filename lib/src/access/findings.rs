@@ -262,7 +262,7 @@ fn bucket_findings(model: &StackModel, matrix: &Matrix, found: &mut Vec<Finding>
             let admin_denied = matrix
                 .cell("console-admin", "s3:PutBucketPolicy", Some(&bucket.logical_id))
                 .filter(|c| c.evaluation.decision == Decision::ExplicitlyDenied && c.evaluation.layers().contains(&Layer::Resource));
-            let detail = admin_denied.map_or_else(String::new, |c| format!(" (the console administrator is denied by {})", c.evaluation.reason));
+            let detail = admin_denied.map_or_else(String::new, |c| format!(" (the console administrator's request fails: {})", c.evaluation.reason));
             found.push(error("management-locked-out", &bucket.logical_id, format!(
                 "no one but the root user can change the bucket policy{detail}; exempt the administrator role from the endpoint Deny with an aws:PrincipalArn condition"
             )));
