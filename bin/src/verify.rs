@@ -198,40 +198,16 @@ fn letter(decision: vaultgate_core::access::Decision) -> char {
 
 fn report_text(name: &str, report: &Report, expectations: &Expectations, baseline: Option<&(String, Vec<CellChange>)>) -> String {
     let mut out = String::new();
-    let model = &report.model;
-    let matrix = &report.matrix;
     let _ = writeln!(out, "vaultgate verify: {name}");
-    let width = matrix.sources.iter().map(String::len).max().unwrap_or(10).max(10);
-    for bucket in &model.buckets {
-        let _ = writeln!(out, "\nBucket {} ({}): A allowed, E explicitly denied, I implicitly denied, D refused by S3 state or no route", bucket.logical_id, bucket.name);
-        for (index, action) in matrix.actions.iter().enumerate() {
-            let _ = writeln!(out, "  {:>2} {action}", index + 1);
-        }
-        let header: String = (1..=matrix.actions.len()).map(|i| format!("{i:>3}")).collect();
-        let _ = writeln!(out, "  {:width$} {header}", "source");
-        for source in &matrix.sources {
-            let row: String = matrix
-                .actions
-                .iter()
-                .map(|action| matrix.cell(source, action, Some(&bucket.logical_id)).map_or(' ', |c| letter(c.evaluation.decision)))
-                .map(|code| format!("{code:>3}"))
-                .collect();
-            let _ = writeln!(out, "  {source:width$} {row}");
-        }
-        let _ = writeln!(out, "\nDeciding layers and statements:");
-        for source in &model.sources {
-            let _ = writeln!(out, "  {} ({}; {})", source.name, source.description, route_text(&source.route));
-            for action in &matrix.actions {
-                let Some(cell) = matrix.cell(&source.name, action, Some(&bucket.logical_id)) else { continue };
-                let reasons: Vec<String> = cell.evaluation.decided_by.iter().map(ToString::to_string).collect();
-                let _ = writeln!(out, "    {:<17} {:<37} {}", cell.evaluation.decision.as_str(), action, reasons.join("; "));
-            }
-        }
+    for bucket in &report.model.buckets {
+        matrix_text(&mut out, report, &bucket.logical_id, &bucket.name);
     }
+
     let _ = writeln!(out, "\nFindings: {}", report.findings.len());
     for finding in &report.findings {
         let _ = writeln!(out, "  {finding}");
     }
+
     let _ = writeln!(out, "\nExpectations: {} rules, {} violations", expectations.expect.len(), report.violations.len());
     for violation in &report.violations {
         let _ = writeln!(out, "  VIOLATED {violation}");
@@ -239,12 +215,47 @@ fn report_text(name: &str, report: &Report, expectations: &Expectations, baselin
     for index in &report.unmatched_rules {
         let _ = writeln!(out, "  note: rule {index} ({}) matched no cell", expectations.expect[*index].why);
     }
+
     if let Some((template, changes)) = baseline {
         let _ = writeln!(out, "\nChanges since {template}: {}", changes.len());
         for change in changes {
             let _ = writeln!(out, "  {change}");
         }
     }
+
     let _ = writeln!(out, "\nResult: {}", if report.passed() { "PASS" } else { "FAIL" });
     out
+}
+
+/// Writes one bucket's table of single-letter decisions, then every cell
+/// with its deciding layers and statements.
+fn matrix_text(out: &mut String, report: &Report, bucket: &str, bucket_name: &str) {
+    let matrix = &report.matrix;
+    let _ = writeln!(out, "\nBucket {bucket} ({bucket_name}): A allowed, E explicitly denied, I implicitly denied, D refused by S3 state or no route");
+    for (index, action) in matrix.actions.iter().enumerate() {
+        let _ = writeln!(out, "  {:>2} {action}", index + 1);
+    }
+
+    let width = matrix.sources.iter().map(String::len).max().unwrap_or(10).max(10);
+    let header: String = (1..=matrix.actions.len()).map(|i| format!("{i:>3}")).collect();
+    let _ = writeln!(out, "  {:width$} {header}", "source");
+    for source in &matrix.sources {
+        let row: String = matrix
+            .actions
+            .iter()
+            .map(|action| matrix.cell(source, action, Some(bucket)).map_or(' ', |c| letter(c.evaluation.decision)))
+            .map(|code| format!("{code:>3}"))
+            .collect();
+        let _ = writeln!(out, "  {source:width$} {row}");
+    }
+
+    let _ = writeln!(out, "\nDeciding layers and statements:");
+    for source in &report.model.sources {
+        let _ = writeln!(out, "  {} ({}; {})", source.name, source.description, route_text(&source.route));
+        for action in &matrix.actions {
+            let Some(cell) = matrix.cell(&source.name, action, Some(bucket)) else { continue };
+            let reasons: Vec<String> = cell.evaluation.decided_by.iter().map(ToString::to_string).collect();
+            let _ = writeln!(out, "    {:<17} {:<37} {}", cell.evaluation.decision.as_str(), action, reasons.join("; "));
+        }
+    }
 }

@@ -229,7 +229,7 @@ fn read_roles(template: &Template, resolver: &Resolver<'_>) -> Result<Vec<Role>,
                 policies.push(policy_at(document, &policy_name, PolicyKind::Identity, &format!("{path}.PolicyDocument"))?);
             }
         }
-        let named_here = |names: &[String]| names.iter().any(|role| *role == name);
+        let named_here = |names: &[String]| names.contains(&name);
         policies.extend(attached.iter().filter(|(_, names)| named_here(names)).map(|(policy, _)| policy.clone()));
         policies.extend(managed.iter().filter(|(_, _, names)| named_here(names)).map(|(_, policy, _)| policy.clone()));
         let managed_policy = |arn: &str, unknown: &mut Vec<String>| {
