@@ -385,6 +385,10 @@ fn not_principal_excludes(element: &PrincipalElement, caller: &Caller) -> bool {
 }
 
 /// Service rules outside policies that refuse a request IAM allowed.
+// NOTE: S3 also refuses to suspend versioning on an Object Lock bucket, to
+// delete a non-empty bucket and to set ACLs when object ownership is
+// BucketOwnerEnforced; those rules are not modelled, so such requests get
+// IAM's decision.
 fn service_refusal(request: &Request) -> Option<Evaluation> {
     let bucket_policy_action = ["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"]
         .iter()
