@@ -3,6 +3,7 @@
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, RequiresRecreation, Tag};
 use indexmap::IndexMap;
 
@@ -22,8 +23,7 @@ const MAX_PAGES: usize = 20;
 /// What to create.
 #[derive(Debug, Clone)]
 pub struct ChangeSetRequest<'a> {
-    /// The stack name, or its ID once it exists.
-    pub stack: &'a str,
+    pub stack_name: &'a str,
     pub kind: ChangeSetType,
     pub template: &'a TemplateLocation,
     pub parameters: Vec<Parameter>,
@@ -50,16 +50,25 @@ pub enum Computed {
     StillComputing,
 }
 
+/// The result of asking for a change set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    ChangeSet(CreatedChangeSet),
+    /// The request itself was rejected because nothing would change, as
+    /// some endpoints do instead of creating a failed change set.
+    NoChanges,
+}
+
 /// Creates a change set named after the current time.
 ///
 /// # Errors
 /// [`DeployError::Aws`] when CloudFormation rejects the request.
-pub async fn create(context: &Context, request: ChangeSetRequest<'_>) -> Result<CreatedChangeSet, DeployError> {
+pub async fn create(context: &Context, request: ChangeSetRequest<'_>) -> Result<Created, DeployError> {
     let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs()).unwrap_or_default();
     let mut call = context
         .cfn
         .create_change_set()
-        .stack_name(request.stack)
+        .stack_name(request.stack_name)
         .change_set_name(format!("vaultgate-{seconds}"))
         .change_set_type(request.kind.clone())
         .description("Created by vaultgate-deploy")
@@ -74,14 +83,18 @@ pub async fn create(context: &Context, request: ChangeSetRequest<'_>) -> Result<
     for (key, value) in request.tags {
         call = call.tags(Tag::builder().key(key).value(value).build());
     }
-    let output = call
-        .send()
-        .await
-        .map_err(|error| DeployError::aws(format!("creating a change set for stack {}", request.stack), error))?;
+    let action = format!("creating a change set for stack {}", request.stack_name);
+    let output = match call.send().await {
+        Ok(output) => output,
+        Err(error) if error.message().is_some_and(|message| NO_CHANGES_REASONS.iter().any(|known| message.contains(known))) => {
+            return Ok(Created::NoChanges);
+        }
+        Err(error) => return Err(DeployError::aws(action, error)),
+    };
     match (output.id(), output.stack_id()) {
-        (Some(id), Some(stack_id)) => Ok(CreatedChangeSet { id: id.to_owned(), stack_id: stack_id.to_owned() }),
+        (Some(id), Some(stack_id)) => Ok(Created::ChangeSet(CreatedChangeSet { id: id.to_owned(), stack_id: stack_id.to_owned() })),
         _ => Err(DeployError::Aws {
-            action: format!("creating a change set for stack {}", request.stack),
+            action,
             detail: "the response has no change set ID or stack ID".to_owned(),
         }),
     }

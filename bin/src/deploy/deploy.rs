@@ -12,7 +12,7 @@ use vaultgate_core::validate::MAX_INLINE_TEMPLATE_BYTES;
 use super::access::needs_approval;
 use super::args::DeployConfig;
 use super::changes::{merge_predictions, render_table, PlannedChange};
-use super::changeset::{self, ChangeSetRequest, Computed, CreatedChangeSet};
+use super::changeset::{self, ChangeSetRequest, Computed, Created, CreatedChangeSet};
 use super::destroy::stack_resources;
 use super::events::{self, report_end};
 use super::guards::{destructive_findings, internet_route_findings, partition_allowed};
@@ -36,6 +36,7 @@ enum Review {
 /// state stops it before anything changed; [`DeployError::Aws`] and others
 /// when a call fails.
 pub async fn deploy(context: &Context, config: &DeployConfig, loaded: &LoadedTemplate) -> Result<Outcome, DeployError> {
+    template_source::check_size(loaded, config.template_bucket.as_deref())?;
     for warning in &loaded.warnings {
         context.ui.line(format!("warning: {warning}"));
     }
@@ -59,15 +60,23 @@ pub async fn deploy(context: &Context, config: &DeployConfig, loaded: &LoadedTem
     };
     let location = template_source::location(context, loaded, &config.stack_name, config.template_bucket.as_deref(), &backup_names).await?;
 
-    let stack_ref = match existing {
-        Some(info) if updating => info.id.as_str(),
-        _ => config.stack_name.as_str(),
+    // CreateChangeSet is the one call made by name: CloudFormation accepts
+    // a stack ID here too, but emulators look change set stacks up by name.
+    // Everything after it uses the stack ID the call returns.
+    let request = ChangeSetRequest {
+        stack_name: &config.stack_name,
+        kind: target.kind.clone(),
+        template: &location,
+        parameters,
+        tags: &config.tags,
     };
-    let created = changeset::create(
-        context,
-        ChangeSetRequest { stack: stack_ref, kind: target.kind.clone(), template: &location, parameters, tags: &config.tags },
-    )
-    .await?;
+    let created = match changeset::create(context, request).await? {
+        Created::ChangeSet(created) => created,
+        Created::NoChanges => {
+            context.ui.line(format!("No changes: stack {} already matches the template and parameters; no change set was kept.", config.stack_name));
+            return Ok(Outcome::Succeeded);
+        }
+    };
     let kind_name = if updating { "update" } else { "create" };
     context.ui.line(format!("Created change set {} ({kind_name}) for stack {}.", created.id, config.stack_name));
 

@@ -287,11 +287,11 @@ pub fn report_end(context: &Context, report: &FollowReport, stack_name: &str, su
 /// it ended.
 ///
 /// # Errors
-/// [`DeployError::Refused`] when the stack does not exist, and
+/// [`DeployError::NotFound`] when the stack does not exist, and
 /// [`DeployError::Aws`] when a call fails.
 pub async fn watch(context: &Context, stack_name: &str, timeout: Duration) -> Result<Outcome, DeployError> {
     let Some(info) = state::describe(context, stack_name).await? else {
-        return Err(DeployError::Refused(format!("stack {stack_name} does not exist")));
+        return Err(DeployError::NotFound(format!("stack {stack_name} does not exist")));
     };
     let report = if is_settled(&info.status) {
         let recent = events_since(context, &info.id, None).await?;

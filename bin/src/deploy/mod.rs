@@ -34,6 +34,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use clap::Parser;
 
 use self::access::AccessCheck;
@@ -65,6 +66,9 @@ pub enum DeployError {
     /// causes.
     #[error("{action} failed: {detail}")]
     Aws { action: String, detail: String },
+    /// The stack to act on does not exist.
+    #[error("{0}")]
+    NotFound(String),
     /// A guard, a declined prompt or the stack's state stopped the run
     /// before anything changed.
     #[error("{0}")]
@@ -75,9 +79,20 @@ pub enum DeployError {
 }
 
 impl DeployError {
-    /// Wraps an SDK error, keeping every cause in the message.
-    pub fn aws(action: impl Into<String>, error: impl std::error::Error) -> DeployError {
-        DeployError::Aws { action: action.into(), detail: aws_sdk_cloudformation::error::DisplayErrorContext(error).to_string() }
+    /// Wraps an SDK error. A service error shows its code and message;
+    /// anything else (a connection failure, a timeout, a credentials
+    /// problem) shows the SDK's whole chain of causes, since the outermost
+    /// one alone ("dispatch failure") says nothing useful.
+    pub fn aws<E, R>(action: impl Into<String>, error: SdkError<E, R>) -> DeployError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let detail = match error.as_service_error().map(|service| (service.code(), service.message())) {
+            Some((Some(code), message)) => format!("{code}: {}", message.unwrap_or("(no message)")),
+            _ => DisplayErrorContext(&error).to_string(),
+        };
+        DeployError::Aws { action: action.into(), detail }
     }
 }
 

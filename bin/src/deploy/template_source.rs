@@ -93,6 +93,27 @@ pub fn backup_bucket_ids(template: &Template) -> Vec<String> {
         .collect()
 }
 
+/// Checks that a template over the inline limit has a bucket to go through,
+/// before any AWS call is made.
+///
+/// # Errors
+/// [`DeployError::Template`] saying to pass `--template-bucket`.
+pub fn check_size(loaded: &LoadedTemplate, template_bucket: Option<&str>) -> Result<(), DeployError> {
+    if loaded.body.len() > MAX_INLINE_TEMPLATE_BYTES && template_bucket.is_none() {
+        return Err(too_large(loaded));
+    }
+    Ok(())
+}
+
+fn too_large(loaded: &LoadedTemplate) -> DeployError {
+    DeployError::Template(format!(
+        "the template from {} is {} bytes, over CloudFormation's {MAX_INLINE_TEMPLATE_BYTES}-byte limit for inline templates; \
+         pass --template-bucket BUCKET to upload it to an S3 bucket you own (not the backup bucket)",
+        loaded.source,
+        loaded.body.len()
+    ))
+}
+
 /// Decides how to pass the template: inline when it fits, else uploaded to
 /// `template_bucket`, which must not be one of `backup_bucket_names`.
 ///
@@ -111,13 +132,7 @@ pub async fn location(
     if size <= MAX_INLINE_TEMPLATE_BYTES {
         return Ok(TemplateLocation::Body(loaded.body.clone()));
     }
-    let Some(bucket) = template_bucket else {
-        return Err(DeployError::Template(format!(
-            "the template from {} is {size} bytes, over CloudFormation's {MAX_INLINE_TEMPLATE_BYTES}-byte limit for inline templates; \
-             pass --template-bucket BUCKET to upload it to an S3 bucket you own (not the backup bucket)",
-            loaded.source
-        )));
-    };
+    let Some(bucket) = template_bucket else { return Err(too_large(loaded)) };
     if backup_bucket_names.iter().any(|name| name == bucket) {
         return Err(DeployError::Refused(format!(
             "--template-bucket {bucket} is the backup bucket, which accepts only backups through the VPC endpoint; choose another bucket"

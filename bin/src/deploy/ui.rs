@@ -104,7 +104,7 @@ impl Ui {
         let mut prompt = self.prompt.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if !prompt.interactive() {
             return Err(DeployError::Refused(format!(
-                "{question} needs confirmation, but standard input is not a terminal (or CI is set); {skip_hint}"
+                "cannot ask \"{question}\": standard input is not a terminal (or CI is set); {skip_hint}"
             )));
         }
         prompt.ask(question).map_err(|source| DeployError::Io { action: "read the answer from standard input", source })
