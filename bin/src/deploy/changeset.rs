@@ -59,17 +59,18 @@ pub enum Created {
     NoChanges,
 }
 
-/// Creates a change set named after the current time.
+/// Creates a change set named after the current time in milliseconds.
 ///
 /// # Errors
 /// [`DeployError::Aws`] when CloudFormation rejects the request.
 pub async fn create(context: &Context, request: ChangeSetRequest<'_>) -> Result<Created, DeployError> {
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs()).unwrap_or_default();
+    // Milliseconds keep two deploys of one stack in the same second apart.
+    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_millis()).unwrap_or_default();
     let mut call = context
         .cfn
         .create_change_set()
         .stack_name(request.stack_name)
-        .change_set_name(format!("vaultgate-{seconds}"))
+        .change_set_name(format!("vaultgate-{millis}"))
         .change_set_type(request.kind.clone())
         .description("Created by vaultgate-deploy")
         // The backup stack creates IAM roles, some with fixed names.

@@ -97,9 +97,11 @@ pub async fn deploy(context: &Context, config: &DeployConfig, loaded: &LoadedTem
     let since = events::latest_event_id(context, &created.stack_id).await?;
     if let Err(error) = changeset::execute(context, &created.id).await {
         // Emulators report a failed execution this way, leaving the stack
-        // where it was, so the stack's status is worth showing.
+        // where it was. The change set is kept: the call may have started
+        // the execution after all, and then deleting the stack or change
+        // set would race it.
         if let Ok(Some(info)) = state::describe(context, &created.stack_id).await {
-            context.ui.line(format!("The change set was not executed; stack {} is {}.", config.stack_name, info.status.as_str()));
+            context.ui.line(format!("ExecuteChangeSet failed; stack {} is {} and change set {} was kept.", config.stack_name, info.status.as_str(), created.id));
         }
         return Err(error);
     }

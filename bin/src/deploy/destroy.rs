@@ -9,7 +9,7 @@ use vaultgate_core::template::{DeletionPolicy, Template};
 
 use super::events::{self, report_end, Followed};
 use super::guards::has_object_lock;
-use super::state::{self, is_settled, StackInfo};
+use super::state::{self, is_operation_running, StackInfo};
 use super::template_source::backup_bucket_ids;
 use super::{Context, DeployError, Outcome};
 
@@ -163,7 +163,7 @@ pub async fn destroy(context: &Context, stack_name: &str, yes: bool, timeout: Du
              aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name {stack_name}"
         )));
     }
-    if !is_settled(&info.status) {
+    if is_operation_running(&info.status) {
         context.ui.line(format!("Stack {stack_name} is {}: waiting for that operation to finish.", info.status.as_str()));
         let since = events::latest_event_id(context, &info.id).await?;
         let report = events::follow(context, &info.id, since, Instant::now() + timeout, 0).await?;

@@ -293,6 +293,10 @@ pub async fn watch(context: &Context, stack_name: &str, timeout: Duration) -> Re
     let Some(info) = state::describe(context, stack_name).await? else {
         return Err(DeployError::NotFound(format!("stack {stack_name} does not exist")));
     };
+    if info.status == StackStatus::ReviewInProgress {
+        context.ui.line(format!("Stack {stack_name} is REVIEW_IN_PROGRESS: it only holds change sets, and no operation is running."));
+        return Ok(Outcome::Succeeded);
+    }
     let report = if is_settled(&info.status) {
         let recent = events_since(context, &info.id, None).await?;
         FollowReport { end: Followed::Settled(info.clone()), events: recent }

@@ -58,13 +58,16 @@ pub async fn describe(context: &Context, name_or_id: &str) -> Result<Option<Stac
         Err(error) if is_missing_stack(error.code(), error.message()) => return Ok(None),
         Err(error) => return Err(DeployError::aws(format!("describing stack {name_or_id}"), error)),
     };
-    let stacks: Vec<StackInfo> = response.stacks().iter().filter_map(StackInfo::from_sdk).collect();
-    let live = stacks.iter().rev().find(|stack| stack.status != StackStatus::DeleteComplete);
-    Ok(match live {
-        Some(stack) => Some(stack.clone()),
+    // CloudFormation describes at most one live stack per name, but an
+    // emulator may keep an abandoned REVIEW_IN_PROGRESS record beside its
+    // successor; the newest live record is the one deploys act on.
+    let mut live: Vec<&Stack> = response.stacks().iter().filter(|stack| stack.stack_status() != Some(&StackStatus::DeleteComplete)).collect();
+    live.sort_by_key(|stack| stack.creation_time().map(|time| (time.secs(), time.subsec_nanos())));
+    Ok(match live.last() {
+        Some(stack) => StackInfo::from_sdk(stack),
         // By ID, CloudFormation still describes a deleted stack; by name
         // it does not, and neither does this function.
-        None if name_or_id.starts_with("arn:") => stacks.last().cloned(),
+        None if name_or_id.starts_with("arn:") => response.stacks().last().and_then(StackInfo::from_sdk),
         None => None,
     })
 }
@@ -137,6 +140,12 @@ pub fn is_settled(status: &StackStatus) -> bool {
     !status.as_str().ends_with("_IN_PROGRESS")
 }
 
+/// Returns `true` while an operation runs on the stack. A stack in
+/// REVIEW_IN_PROGRESS only holds change sets, so nothing runs on it.
+pub fn is_operation_running(status: &StackStatus) -> bool {
+    !is_settled(status) && status != &StackStatus::ReviewInProgress
+}
+
 /// Explains a status that ends a failed create, for the user.
 pub fn explain_failed_create(status: &StackStatus) -> &'static str {
     match status {
@@ -181,6 +190,8 @@ mod tests {
         assert!(!is_settled(&StackStatus::ReviewInProgress));
         assert!(!is_settled(&StackStatus::UpdateCompleteCleanupInProgress));
         assert!(is_settled(&StackStatus::UpdateRollbackFailed));
+        assert!(!is_operation_running(&StackStatus::ReviewInProgress));
+        assert!(is_operation_running(&StackStatus::DeleteInProgress));
     }
 
     #[test]
