@@ -14,7 +14,7 @@ use super::DeployError;
 /// Deploys, compares and deletes vaultgate stacks with AWS CloudFormation.
 ///
 /// Credentials and region come from the standard AWS chain (environment,
-/// shared config and credentials files, SSO); `AWS_ENDPOINT_URL` points every
+/// shared config and credentials files, SSO). `AWS_ENDPOINT_URL` points every
 /// client at another endpoint, such as a local emulator.
 #[derive(Debug, Parser)]
 #[command(name = "vaultgate-deploy", version)]
@@ -35,7 +35,7 @@ pub enum Command {
     Watch(WatchArgs),
 }
 
-/// Where to reach AWS.
+/// The AWS region and profile to use.
 #[derive(Debug, Clone, Default, Args)]
 pub struct AwsArgs {
     /// AWS region. Default: `AWS_REGION`, then the profile's region.

@@ -57,7 +57,7 @@ pub async fn connect(args: &AwsArgs) -> Result<Clients, DeployError> {
     let cfn = aws_sdk_cloudformation::Client::new(&config);
     let mut s3_config = aws_sdk_s3::config::Builder::from(&config);
     if config.endpoint_url().is_some() {
-        // Local emulators answer on an IP address, where virtual-hosted
+        // Local emulators listen on an IP address, where virtual-hosted
         // bucket names cannot resolve.
         s3_config = s3_config.force_path_style(true);
     }

@@ -3,7 +3,7 @@
 
 use super::replacement::PredictedReplacement;
 
-/// What a change does to one resource.
+/// The kind of change to one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Add,
@@ -54,14 +54,14 @@ pub struct PlannedChange {
     /// Properties whose change requires recreation (`RequiresRecreation`
     /// other than `Never`), from the change set's details.
     pub causing_properties: Vec<String>,
-    /// Create-only properties that change, by local prediction; empty when
-    /// the local prediction sees no replacement.
+    /// Create-only properties that change, by local prediction. Empty when
+    /// the local prediction finds no replacement.
     pub predicted_properties: Vec<String>,
 }
 
 impl PlannedChange {
-    /// Returns `true` when the change set or the local prediction says the
-    /// resource is replaced.
+    /// Returns `true` when the change set or the local prediction reports
+    /// that the resource is replaced.
     pub fn replaces(&self) -> bool {
         self.action == Action::Modify && matches!(self.replacement, Replacement::True | Replacement::Conditional)
             || !self.predicted_properties.is_empty()

@@ -17,10 +17,10 @@ use super::{Context, DeployError};
 const NO_CHANGES_REASONS: [&str; 2] = ["didn't contain changes", "No updates are to be performed"];
 
 /// Most pages of changes read from one change set (CloudFormation returns
-/// up to 100 changes a page, and a template holds at most 500 resources).
+/// up to 100 changes a page, and a template contains at most 500 resources).
 const MAX_PAGES: usize = 20;
 
-/// What to create.
+/// The parameters of a change set to create.
 #[derive(Debug, Clone)]
 pub struct ChangeSetRequest<'a> {
     pub stack_name: &'a str,
@@ -37,14 +37,14 @@ pub struct CreatedChangeSet {
     pub stack_id: String,
 }
 
-/// What CloudFormation made of a change set.
+/// The result of CloudFormation computing a change set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Computed {
     /// Ready to execute, with its changes.
     Ready(Vec<PlannedChange>),
     /// The template and parameters match the deployed stack.
     NoChanges,
-    /// CloudFormation could not compute it; the reason says why.
+    /// CloudFormation could not compute it, for the given reason.
     Failed(String),
     /// The deadline passed while CloudFormation was still computing it.
     StillComputing,

@@ -22,7 +22,7 @@ use super::state::{self, StackInfo};
 use super::template_source::{self, backup_bucket_ids, LoadedTemplate};
 use super::{Context, DeployError, Outcome};
 
-/// What the review of a computed change set decided.
+/// The decision of the review of a computed change set.
 enum Review {
     Execute,
     /// Stop and keep the change set (`--no-execute`).

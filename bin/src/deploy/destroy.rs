@@ -31,7 +31,7 @@ pub struct Retained {
     pub logical_id: String,
     pub resource_type: String,
     pub physical_id: String,
-    /// Why it stays.
+    /// The reason it stays.
     pub why: String,
 }
 

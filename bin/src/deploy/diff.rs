@@ -25,7 +25,7 @@ pub struct PropertyChange {
     pub replaces: bool,
 }
 
-/// How the resources of two templates differ.
+/// The differences between the resources of two templates.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TemplateDiff {
     /// (logical ID, type)

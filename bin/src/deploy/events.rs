@@ -59,7 +59,7 @@ impl Event {
     }
 }
 
-/// How a follow ended.
+/// The end of a follow.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Followed {
     /// No operation runs on the stack any more.
@@ -219,7 +219,7 @@ pub fn rollback_outcome(status: &StackStatus, stack_name: &str) -> String {
     }
 }
 
-/// Prints the stack's outputs, or says why there are none.
+/// Prints the stack's outputs, or explains why there are none.
 pub fn print_outputs(context: &Context, info: &StackInfo, declared: &[String]) {
     if info.outputs.is_empty() {
         if !declared.is_empty() {

@@ -1,14 +1,15 @@
 //! Safety guards: changes that deploy refuses unless the user names the
 //! resource with `--allow-replacement`.
 //!
-//! Protected are resources whose replacement or removal loses data or opens
-//! the network: anything kept by `DeletionPolicy`/`UpdateReplacePolicy`
-//! `Retain` (a replacement would leave the old one orphaned, a removal would
-//! leave it outside any stack), buckets with Object Lock (a new bucket starts
-//! empty and the locked versions stay in the old one), and the S3 gateway
-//! endpoint (the bucket policy only admits requests through its ID). A route
-//! that gives a route table or subnet without a default route one to
-//! 0.0.0.0/0 or ::/0 opens the private subnet to the internet.
+//! A protected resource is one whose replacement or removal loses data or
+//! opens the network. Resources kept by `DeletionPolicy` or
+//! `UpdateReplacePolicy` `Retain` are protected because a replacement leaves
+//! the old one orphaned and a removal leaves it outside any stack. Buckets
+//! with Object Lock are protected because a new bucket starts empty while
+//! the locked versions stay in the old one. The S3 gateway endpoint is
+//! protected because the bucket policy admits requests only through its ID.
+//! Separately, a route to 0.0.0.0/0 or ::/0 on a route table or subnet that
+//! had no default route opens the private subnet to the internet.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,9 +23,9 @@ use super::changes::{Action, PlannedChange, Replacement};
 pub struct Finding {
     pub logical_id: String,
     pub resource_type: String,
-    /// What the change does, such as "would be replaced (change set: True)".
+    /// The change, such as "would be replaced (change set: Replacement True)".
     pub change: String,
-    /// Why the resource is protected.
+    /// The reasons the resource is protected.
     pub protections: Vec<String>,
     /// Logical IDs that `--allow-replacement` accepts to allow this change.
     pub allow_ids: Vec<String>,

@@ -2,12 +2,13 @@
 //! sets, guarded against changes that lose backups or open the private
 //! subnet, and follows the stack until it settles.
 //!
-//! The modules split the work by concept: `args` (command line), `aws`
-//! (clients and credentials), `template_source` (loading, validating and
-//! uploading templates), `state` (what each stack status allows),
-//! `changeset` and `changes` (planning), `replacement` (local replacement
-//! prediction), `guards` and `access` (safety), `events` (following a
-//! stack), and one module per subcommand (`deploy`, `diff`, `destroy`).
+//! The modules split the work by concept. `args` parses the command line,
+//! `aws` builds clients, `template_source` loads, validates and uploads
+//! templates, and `state` and `prepare` decide what each stack status
+//! allows. `changeset` and `changes` plan, `replacement` predicts
+//! replacements locally, `guards` and `access` keep deployments safe, and
+//! `events` follows a stack. `deploy`, `diff` and `destroy` are the
+//! subcommands.
 
 pub mod access;
 pub mod args;
@@ -79,10 +80,10 @@ pub enum DeployError {
 }
 
 impl DeployError {
-    /// Wraps an SDK error. A service error shows its code and message;
-    /// anything else (a connection failure, a timeout, a credentials
-    /// problem) shows the SDK's whole chain of causes, since the outermost
-    /// one alone ("dispatch failure") says nothing useful.
+    /// Wraps an SDK error. A service error shows its code and message.
+    /// Anything else (a connection failure, a timeout, a credentials
+    /// problem) shows the SDK's whole chain of causes, because the outermost
+    /// one alone ("dispatch failure") gives no reason.
     pub fn aws<E, R>(action: impl Into<String>, error: SdkError<E, R>) -> DeployError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -100,7 +101,7 @@ fn bullet_list(items: &[String]) -> String {
     items.iter().map(|item| format!("  - {item}")).collect::<Vec<_>>().join("\n")
 }
 
-/// How a subcommand that ran to its end came out.
+/// The result of a subcommand that ran to its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Done: deployed, no changes, change set left for review, deleted, or diffed.

@@ -2,7 +2,7 @@
 //! worked out from the deployed and new templates and the create-only
 //! properties of each resource type.
 //!
-//! CloudFormation's change set says the same thing, but an emulator may
+//! CloudFormation's change set reports the same, but an emulator may
 //! leave `Replacement` out and a change set hides it behind `Conditional`
 //! when a value is unknown until deploy. The guards refuse when either
 //! source predicts a replacement, so each covers the other's gaps.

@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 
 use super::{Context, DeployError};
 
-/// What the deployed stack looks like.
+/// The deployed stack's identity, status, parameters and outputs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StackInfo {
     pub id: String,
@@ -58,9 +58,9 @@ pub async fn describe(context: &Context, name_or_id: &str) -> Result<Option<Stac
         Err(error) if is_missing_stack(error.code(), error.message()) => return Ok(None),
         Err(error) => return Err(DeployError::aws(format!("describing stack {name_or_id}"), error)),
     };
-    // CloudFormation describes at most one live stack per name, but an
-    // emulator may keep an abandoned REVIEW_IN_PROGRESS record beside its
-    // successor; the newest live record is the one deploys act on.
+    // CloudFormation describes at most one live stack per name. An emulator
+    // may keep an abandoned REVIEW_IN_PROGRESS record beside its successor,
+    // so the newest live record is the one deploys act on.
     let mut live: Vec<&Stack> = response.stacks().iter().filter(|stack| stack.stack_status() != Some(&StackStatus::DeleteComplete)).collect();
     live.sort_by_key(|stack| stack.creation_time().map(|time| (time.secs(), time.subsec_nanos())));
     Ok(match live.last() {
@@ -77,7 +77,7 @@ pub fn is_missing_stack(code: Option<&str>, message: Option<&str>) -> bool {
     code == Some("ValidationError") && message.is_some_and(|m| m.contains("does not exist"))
 }
 
-/// What deploy does with a stack in a given status.
+/// The step deploy takes with a stack in a given status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
     /// Update it with an UPDATE change set.
@@ -96,7 +96,7 @@ pub enum Next {
     ContinueRollback,
     /// It is gone (DELETE_COMPLETE): create a new stack.
     Create,
-    /// Nothing deploy can do safely; the message says why and what to do.
+    /// No safe step exists. The message explains why and what to do.
     Refuse(String),
 }
 
@@ -141,7 +141,7 @@ pub fn is_settled(status: &StackStatus) -> bool {
 }
 
 /// Returns `true` while an operation runs on the stack. A stack in
-/// REVIEW_IN_PROGRESS only holds change sets, so nothing runs on it.
+/// REVIEW_IN_PROGRESS contains only change sets, so nothing runs on it.
 pub fn is_operation_running(status: &StackStatus) -> bool {
     !is_settled(status) && status != &StackStatus::ReviewInProgress
 }

@@ -18,13 +18,13 @@ pub struct LoadedTemplate {
     /// The template as sent: vaultgate's canonical JSON, so YAML input and
     /// short-form tags reach CloudFormation the way they were validated.
     pub body: String,
-    /// Where the template came from, for messages.
+    /// The template's origin, such as its path, for messages.
     pub source: String,
     /// Warnings from validation, shown before planning.
     pub warnings: Vec<String>,
 }
 
-/// How CloudFormation receives the template.
+/// The way CloudFormation receives the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateLocation {
     Body(String),
@@ -70,7 +70,7 @@ pub fn from_template(template: Template, source: String) -> Result<LoadedTemplat
     Ok(LoadedTemplate { template, body, source, warnings })
 }
 
-/// The default backup stack.
+/// Returns the default backup stack.
 //
 // NOTE: a copy of the default stack kept as a fixture until
 // `vaultgate_constructs::default_template()` is available to this branch.
@@ -153,7 +153,7 @@ pub async fn location(
     Ok(TemplateLocation::Url(template_url(bucket, &key, &context.region)))
 }
 
-/// The virtual-hosted S3 URL CloudFormation reads the template from.
+/// Builds the virtual-hosted S3 URL that CloudFormation reads the template from.
 fn template_url(bucket: &str, key: &str, region: &str) -> String {
     let domain = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
     format!("https://{bucket}.s3.{region}.{domain}/{key}")

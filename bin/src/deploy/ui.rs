@@ -47,7 +47,7 @@ fn running_in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| !matches!(value.to_ascii_lowercase().as_str(), "" | "0" | "false"))
 }
 
-/// Where a subcommand writes its report and asks its questions.
+/// The report output and the prompt of a subcommand.
 pub struct Ui {
     out: Mutex<Box<dyn Write + Send>>,
     prompt: Mutex<Box<dyn Prompt>>,

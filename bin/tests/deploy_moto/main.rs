@@ -1,10 +1,9 @@
 //! End-to-end tests of `vaultgate-deploy` against moto's server mode.
 //!
 //! One moto server serves every test, reset before each, and is killed
-//! when the run ends, even after a failing test: that is why this file has
-//! its own small runner instead of libtest, which offers no hook after the
-//! last test. It accepts name filters like libtest and prints libtest's
-//! summary line.
+//! when the run ends, even after a failing test. libtest offers no hook
+//! after the last test, so this file has its own small runner. It accepts
+//! name filters like libtest and prints libtest's summary line.
 //!
 //! What moto (5.2.6) does, and how the tests treat it: it reports no
 //! Outputs after ExecuteChangeSet and only stack-level events; a failed

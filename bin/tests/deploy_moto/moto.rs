@@ -18,7 +18,7 @@ pub struct Moto {
     pub url: String,
 }
 
-/// The venv holding `moto[server]`: `VAULTGATE_VENV`, else `.venv` at the
+/// Returns the venv that contains `moto[server]`: `VAULTGATE_VENV`, else `.venv` at the
 /// workspace root, where the project's test script installs it.
 pub fn venv() -> PathBuf {
     match std::env::var_os("VAULTGATE_VENV") {

@@ -91,7 +91,7 @@ fn s3(moto: &Moto) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
-/// The newest live stack with this name, as (stack ID, status).
+/// Returns the newest live stack with this name, as (stack ID, status).
 fn stack(moto: &Moto, name: &str) -> (String, StackStatus) {
     let output = block_on(cfn(moto).describe_stacks().stack_name(name).send()).expect("describe stacks");
     let stack = output.stacks().iter().filter(|s| s.stack_status() != Some(&StackStatus::DeleteComplete)).last().expect("a live stack");
@@ -103,8 +103,8 @@ fn deployed_template(moto: &Moto, stack_id: &str) -> String {
     output.template_body().unwrap_or_default().to_owned()
 }
 
-/// Change sets of one stack as (name, status). moto lists every stack's
-/// change sets whatever StackName says, so they are filtered by stack ID.
+/// Lists the change sets of one stack as (name, status). moto lists every
+/// stack's change sets whatever the StackName, so they are filtered by ID.
 fn change_sets(moto: &Moto, stack_id: &str) -> Vec<(String, String)> {
     let output = block_on(cfn(moto).list_change_sets().stack_name(stack_id).send()).expect("list change sets");
     output
@@ -131,8 +131,8 @@ fn fixture() -> Json {
     serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("fixture JSON")
 }
 
-/// The backup bucket, its policy and a role: a stack without parameters
-/// that moto can delete completely.
+/// Builds a stack of the backup bucket, its policy and a role, without
+/// parameters, that moto can delete completely.
 fn small_template() -> Json {
     let mut template = fixture();
     let resources = template["Resources"].as_object_mut().unwrap();
@@ -144,7 +144,7 @@ fn small_template() -> Json {
     template
 }
 
-/// The small template padded past the 51,200-byte inline limit.
+/// Builds the small template padded past the 51,200-byte inline limit.
 fn large_template(padding: char) -> Json {
     let mut template = small_template();
     template["Metadata"] = json!({"Padding": padding.to_string().repeat(60_000)});
@@ -171,7 +171,7 @@ pub fn create_stack_from_default_template(moto: &Moto) {
     assert!(run.stdout.contains("(create) for stack create-test"), "{}", run.stdout);
     assert!(run.stdout.contains("Add     BackupBucket"), "{}", run.stdout);
     assert!(run.stdout.contains("Stack create-test is CREATE_COMPLETE."), "{}", run.stdout);
-    // moto reports no outputs; the report says so instead of staying silent.
+    // moto reports no outputs, and the report states that instead of staying silent.
     assert!(run.stdout.contains("Outputs:") || run.stdout.contains("CloudFormation returned no outputs, though the template declares"), "{}", run.stdout);
     let (stack_id, status) = stack(moto, "create-test");
     assert_eq!(status, StackStatus::CreateComplete);
