@@ -33,6 +33,11 @@ pub enum Error {
     #[error("template `{stack}` is invalid ({} problem{}):\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, format_problems(problems))]
     Invalid { stack: String, problems: Vec<Problem> },
 
+    /// A stack name would not make a plain file name, so its template file
+    /// could land outside the output directory or fail to be created.
+    #[error("stack name {name:?} cannot name a template file in `{directory}`: {reason}; name the stack with ASCII letters, digits and `-`, starting with a letter")]
+    UnsafeFileName { name: String, directory: String, reason: &'static str },
+
     /// A file could not be written or read.
     #[error("cannot {action} `{path}`: {source}")]
     Io { action: &'static str, path: String, #[source] source: std::io::Error },
