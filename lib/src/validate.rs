@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use ipnet::Ipv4Net;
 use serde_json::Value as Json;
 
+use crate::construct::{is_valid_logical_id, MAX_LOGICAL_ID_LEN};
 use crate::expr::{collect_json_references, Pseudo};
 use crate::resources::attributes_of;
 use crate::template::Template;
@@ -78,6 +79,7 @@ pub fn validate_template(template: &Template, paths: &IndexMap<String, String>) 
     let at = |logical_id: &str| paths.get(logical_id).cloned();
 
     check_limits(template, &mut problems);
+    check_names(template, &at, &mut problems);
     check_references(template, &at, &mut problems);
     check_cycles(template, &at, &mut problems);
     check_network(template, &at, &mut problems);
@@ -115,6 +117,36 @@ fn check_limits(template: &Template, problems: &mut Vec<Problem>) {
             None,
             format!("the template is {size} bytes, over the {MAX_INLINE_TEMPLATE_BYTES}-byte limit for inline templates; upload it to an S3 bucket to deploy it"),
         ));
+    }
+}
+
+/// Checks the names CloudFormation requires to be logical IDs (1 to 255
+/// ASCII letters and digits): those of resources, parameters, outputs,
+/// conditions and mappings.
+fn check_names(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
+    for logical_id in template.resources.keys() {
+        if !is_valid_logical_id(logical_id) {
+            problems.push(Problem::error(
+                at(logical_id),
+                Some(logical_id.clone()),
+                format!("logical ID {logical_id:?} is invalid: use 1 to {MAX_LOGICAL_ID_LEN} ASCII letters and digits"),
+            ));
+        }
+    }
+    let sections: [(&str, Vec<&String>); 4] = [
+        ("parameter", template.parameters.keys().collect()),
+        ("output", template.outputs.keys().collect()),
+        ("condition", template.conditions.keys().collect()),
+        ("mapping", template.mappings.keys().collect()),
+    ];
+    for (section, names) in sections {
+        for name in names.into_iter().filter(|name| !is_valid_logical_id(name)) {
+            problems.push(Problem::error(
+                None,
+                Some(name.clone()),
+                format!("{section} name {name:?} is invalid: use 1 to {MAX_LOGICAL_ID_LEN} ASCII letters and digits"),
+            ));
+        }
     }
 }
 
