@@ -1,1 +1,39 @@
-fn main() {}
+//! The `vaultgate` command: `synth` writes the backup stack's template.
+//!
+//! Arguments are parsed in two steps: clap reads the raw flags, then each
+//! command turns them into a validated plan before touching the disk.
+
+mod cli_error;
+mod synth;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Synthesizes the private-subnet S3 backup architecture to CloudFormation.
+#[derive(Debug, Parser)]
+#[command(name = "vaultgate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write the CloudFormation template of the backup stack.
+    Synth(synth::SynthArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Synth(args) => synth::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

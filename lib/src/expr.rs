@@ -14,6 +14,8 @@ use serde_json::Value as Json;
 ///
 /// Literals appear where an intrinsic takes a list of values, such as the parts
 /// of `Fn::Join`.
+// Variant fields are the intrinsic's arguments in CloudFormation's order.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// A literal JSON value: a string, number, boolean, list or plain object.
@@ -57,6 +59,8 @@ pub enum Expr {
 }
 
 /// The pseudo parameters CloudFormation defines for every stack.
+// Each variant is the pseudo parameter of the same name after `AWS::`.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Pseudo {
     AccountId,
@@ -183,7 +187,7 @@ impl Expr {
         Expr::Base64(Box::new(value))
     }
 
-    /// A string literal.
+    /// Wraps text as a string literal.
     pub fn string(value: impl Into<String>) -> Expr {
         Expr::Literal(Json::String(value.into()))
     }

@@ -70,13 +70,9 @@ pub fn from_template(template: Template, source: String) -> Result<LoadedTemplat
     Ok(LoadedTemplate { template, body, source, warnings })
 }
 
-/// Returns the default backup stack.
-//
-// NOTE: a copy of the default stack kept as a fixture until
-// `vaultgate_constructs::default_template()` is available to this branch.
+/// Returns the default backup stack, synthesized with default settings.
 fn default_template() -> Result<Template, DeployError> {
-    Template::parse(include_str!("../../tests/fixtures/backup-stack.json"), "the default backup stack")
-        .map_err(|error| DeployError::Template(error.to_string()))
+    Ok(vaultgate_constructs::default_template())
 }
 
 /// Returns the logical IDs of the backup buckets: buckets with Object
@@ -170,8 +166,14 @@ mod tests {
     #[test]
     fn default_template_is_valid() {
         let loaded = load(None).unwrap();
-        assert!(loaded.template.resources.contains_key("BackupBucket"));
-        assert_eq!(backup_bucket_ids(&loaded.template), ["BackupBucket"]);
+        assert_eq!(backup_bucket_ids(&loaded.template).len(), 1, "{}", loaded.body);
+        assert!(loaded.body.len() <= MAX_INLINE_TEMPLATE_BYTES, "the default stack deploys inline");
+    }
+
+    #[test]
+    fn fixture_has_one_backup_bucket() {
+        let template = Template::parse(include_str!("../../tests/fixtures/backup-stack.json"), "fixture").unwrap();
+        assert_eq!(backup_bucket_ids(&template), ["BackupBucket"]);
     }
 
     #[test]

@@ -104,8 +104,10 @@ pub fn config() -> DeployConfig {
     }
 }
 
+/// Loads the fixture template, the one GetTemplate returns in these tests.
 pub fn fixture() -> LoadedTemplate {
-    template_source::load(None).unwrap()
+    let template = vaultgate_core::Template::parse(FIXTURE, "backup-stack.json").unwrap();
+    template_source::from_template(template, "backup-stack.json".to_owned()).unwrap()
 }
 
 pub fn stack(id: &str, status: StackStatus) -> Stack {

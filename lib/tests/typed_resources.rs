@@ -1,0 +1,157 @@
+//! The generated typed resources serialize to the properties CloudFormation
+//! expects, and the generated tables drive tagging and `Fn::GetAtt` checks.
+
+use serde_json::json;
+use vaultgate_core::resources::{attributes_of, create_only_properties, ec2, s3, tag_style, TagStyle};
+use vaultgate_core::template::Resource;
+use vaultgate_core::{Error, Expr, Stack, Value};
+
+fn immutable_bucket() -> s3::Bucket {
+    let retention = s3::bucket::DefaultRetention { mode: Some("COMPLIANCE".into()), days: Some(30.into()), ..Default::default() };
+    let rule = s3::bucket::ObjectLockRule { default_retention: Some(retention.into()) };
+    let lock = s3::bucket::ObjectLockConfiguration { object_lock_enabled: Some("Enabled".into()), rule: Some(rule.into()) };
+    s3::Bucket {
+        versioning_configuration: Some(s3::bucket::VersioningConfiguration::new("Enabled").into()),
+        object_lock_enabled: Some(true.into()),
+        object_lock_configuration: Some(lock.into()),
+        ..s3::Bucket::new()
+    }
+}
+
+#[test]
+fn bucket_with_versioning_and_object_lock() {
+    let resource = Resource::from(immutable_bucket());
+    assert_eq!(resource.resource_type, "AWS::S3::Bucket");
+    assert_eq!(
+        json!(resource.properties),
+        json!({
+            "ObjectLockConfiguration": {
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Days": 30, "Mode": "COMPLIANCE"}}
+            },
+            "ObjectLockEnabled": true,
+            "VersioningConfiguration": {"Status": "Enabled"}
+        })
+    );
+}
+
+#[test]
+fn bucket_properties_keep_schema_order() {
+    let resource = Resource::from(immutable_bucket());
+    let keys: Vec<&str> = resource.properties.keys().map(String::as_str).collect();
+    assert_eq!(keys, vec!["ObjectLockConfiguration", "ObjectLockEnabled", "VersioningConfiguration"]);
+}
+
+#[test]
+fn empty_bucket_has_no_properties() {
+    assert!(Resource::from(s3::Bucket::new()).properties.is_empty());
+}
+
+#[test]
+fn bucket_encryption_uses_exact_property_names() {
+    let by_default = s3::bucket::ServerSideEncryptionByDefault {
+        kms_master_key_id: Some(Expr::get_att("Key", "Arn").into()),
+        ..s3::bucket::ServerSideEncryptionByDefault::new("aws:kms")
+    };
+    let rule = s3::bucket::ServerSideEncryptionRule {
+        server_side_encryption_by_default: Some(by_default.into()),
+        bucket_key_enabled: Some(true.into()),
+        ..Default::default()
+    };
+    let bucket = s3::Bucket {
+        bucket_encryption: Some(s3::bucket::BucketEncryption::new(vec![Value::from(rule)]).into()),
+        bucket_name: Some(Expr::sub("backups-${AWS::AccountId}").into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        json!(Resource::from(bucket).properties),
+        json!({
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+                "BucketKeyEnabled": true,
+                "ServerSideEncryptionByDefault": {
+                    "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]},
+                    "SSEAlgorithm": "aws:kms"
+                }
+            }]},
+            "BucketName": {"Fn::Sub": "backups-${AWS::AccountId}"}
+        })
+    );
+}
+
+#[test]
+fn bucket_policy_takes_json_document() {
+    let document = json!({"Version": "2012-10-17", "Statement": []});
+    let policy = s3::BucketPolicy::new(Expr::reference("Backups"), document.clone());
+    assert_eq!(
+        json!(Resource::from(policy).properties),
+        json!({"Bucket": {"Ref": "Backups"}, "PolicyDocument": document})
+    );
+}
+
+#[test]
+fn type_property_serializes_as_type() {
+    let gpu = ec2::instance::ElasticGpuSpecification::new("eg1.medium");
+    assert_eq!(serde_json::to_value(gpu).unwrap(), json!({"Type": "eg1.medium"}));
+}
+
+#[test]
+fn security_group_ingress_rules_nest() {
+    let ingress = ec2::security_group::Ingress {
+        cidr_ip: Some("10.0.0.0/16".into()),
+        from_port: Some(22.into()),
+        to_port: Some(22.into()),
+        ..ec2::security_group::Ingress::new("tcp")
+    };
+    let group = ec2::SecurityGroup {
+        security_group_ingress: Some(vec![Value::from(ingress)].into()),
+        vpc_id: Some(Expr::reference("Vpc").into()),
+        ..ec2::SecurityGroup::new("Bastion SSH")
+    };
+    assert_eq!(
+        json!(Resource::from(group).properties),
+        json!({
+            "GroupDescription": "Bastion SSH",
+            "SecurityGroupIngress": [{"CidrIp": "10.0.0.0/16", "FromPort": 22, "IpProtocol": "tcp", "ToPort": 22}],
+            "VpcId": {"Ref": "Vpc"}
+        })
+    );
+}
+
+#[test]
+fn get_att_functions_pass_validation() {
+    let mut stack = Stack::new("Demo");
+    let mut root = stack.root();
+    let bucket = root.add_resource("Backups", immutable_bucket()).unwrap();
+    root.add_output("BucketArn", s3::Bucket::arn(&bucket), "Backup bucket").unwrap();
+    assert_eq!(s3::Bucket::arn(&bucket).to_json(), json!({"Fn::GetAtt": ["Backups", "Arn"]}));
+    assert!(stack.synth().is_ok());
+}
+
+#[test]
+fn unknown_attribute_fails_validation() {
+    let mut stack = Stack::new("Demo");
+    let mut root = stack.root();
+    let bucket = root.add_resource("Backups", immutable_bucket()).unwrap();
+    root.add_output("Bad", bucket.get_att("NoSuchAttribute"), "Wrong attribute").unwrap();
+    let Err(Error::Invalid { problems, .. }) = stack.synth() else { panic!("synth should fail") };
+    assert!(problems[0].message.contains("NoSuchAttribute"), "{}", problems[0].message);
+}
+
+#[test]
+fn tables_come_from_schemas() {
+    assert_eq!(tag_style("AWS::EC2::VPC"), Some(TagStyle::KeyValueList));
+    assert_eq!(tag_style("AWS::EC2::Route"), None);
+    assert_eq!(tag_style("AWS::SNS::Topic"), None, "not vendored");
+
+    let bucket_attributes = attributes_of("AWS::S3::Bucket").unwrap();
+    assert!(bucket_attributes.contains(&"Arn"));
+    assert!(bucket_attributes.contains(&"MetadataTableConfiguration.S3TablesDestination.TableArn"));
+    assert_eq!(attributes_of("AWS::S3::BucketPolicy"), Some(&[][..]));
+    assert_eq!(attributes_of("AWS::SNS::Topic"), None);
+    assert!(attributes_of("AWS::EC2::VPC").unwrap().contains(&"CidrBlock"), "added by a patch");
+    assert!(attributes_of("AWS::EC2::Subnet").unwrap().contains(&"AvailabilityZone"), "added by a patch");
+
+    assert!(create_only_properties("AWS::S3::Bucket").unwrap().contains(&"BucketName"));
+    assert!(create_only_properties("AWS::EC2::VPCEndpoint").unwrap().contains(&"DnsOptions.PrivateDnsPreference"));
+    assert!(create_only_properties("AWS::EC2::Subnet").unwrap().contains(&"VpcId"));
+}
