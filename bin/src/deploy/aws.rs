@@ -47,9 +47,13 @@ pub async fn connect(args: &AwsArgs) -> Result<Clients, DeployError> {
         return Err(DeployError::Config("no AWS credentials provider is configured".to_owned()));
     };
     if let Err(error) = provider.provide_credentials().await {
+        let profile_note = match &args.profile {
+            Some(profile) => format!(" Check that profile `{profile}` is defined there."),
+            None => String::new(),
+        };
         return Err(DeployError::Config(format!(
             "no usable AWS credentials: {}. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or set AWS_PROFILE (or pass --profile) \
-             to a profile in ~/.aws/credentials or ~/.aws/config; for an SSO profile run `aws sso login` first",
+             to a profile in ~/.aws/credentials or ~/.aws/config; for an SSO profile run `aws sso login` first.{profile_note}",
             DisplayErrorContext(&error)
         )));
     }
