@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Synthesizes and checks the private-subnet S3 backup architecture.
+/// Synthesizes the private-subnet S3 backup architecture to CloudFormation.
 #[derive(Debug, Parser)]
 #[command(name = "vaultgate", version, about)]
 struct Cli {

@@ -31,6 +31,15 @@ pub enum ConstructError {
         problems: Vec<PropProblem>,
     },
 
+    /// A resource handed to a construct belongs to another stack.
+    #[error("`{logical_id}` is not a resource of the stack at `{path}`; pass a resource created in the same stack")]
+    NotInStack {
+        /// Path of the scope that was used.
+        path: String,
+        /// The logical ID that was not found.
+        logical_id: String,
+    },
+
     /// An error from the core: a duplicate id, a logical ID collision, or
     /// synth-time validation.
     #[error(transparent)]

@@ -349,7 +349,7 @@ fn outputs_name_region_in_commands() {
 fn existing_vpc_given_as_parameters() {
     let mut config = BackupConfig::default();
     config.network.vpc.mode = VpcMode::Existing;
-    config.network.vpc.cidr_block = "172.31.0.0/16".into();
+    config.network.vpc.cidr_block = Some("172.31.0.0/16".into());
     config.network.public_subnet_cidr = "172.31.200.0/24".into();
     config.network.private_subnet_cidr = "172.31.201.0/24".into();
     let template = TemplateAssert::from_template(synthesize(&config));
@@ -391,4 +391,117 @@ fn default_template_stable() {
     let first = synthesize(&BackupConfig::default()).to_json_string();
     let second = synthesize(&BackupConfig::default()).to_json_string();
     assert_eq!(first, second);
+}
+
+#[test]
+fn bastion_egress_inline_only() {
+    let template = synthesize(&BackupConfig::default());
+    template.resources.values().for_each(|r| assert_ne!(r.resource_type, "AWS::EC2::SecurityGroupEgress"));
+    let (_, group) = resource(&template, "AWS::EC2::SecurityGroup", "BackupBastion");
+    let egress = group["Properties"]["SecurityGroupEgress"].as_array().unwrap();
+    assert_eq!(egress.len(), 2);
+    assert_eq!(egress[1]["CidrIp"], "10.0.1.0/24");
+    assert_eq!(egress[1]["FromPort"], 22);
+}
+
+#[test]
+fn bastion_writer_role_is_opt_in() {
+    let template = synthesize(&BackupConfig::default());
+    let (_, bastion) = resource(&template, "AWS::EC2::Instance", "BackupBastion");
+    assert!(bastion["Properties"].get("IamInstanceProfile").is_none());
+
+    let mut config = BackupConfig::default();
+    config.bastion.attach_writer_role = true;
+    let template = synthesize(&config);
+    let (profile, _) = resource(&template, "AWS::IAM::InstanceProfile", "BackupBackupInstance");
+    let (_, bastion) = resource(&template, "AWS::EC2::Instance", "BackupBastion");
+    assert_eq!(bastion["Properties"]["IamInstanceProfile"], json!({"Ref": profile}));
+    let description = template.outputs["UploadFromBastionCommand"].description.clone().unwrap();
+    assert!(description.contains("through the endpoint"), "{description}");
+}
+
+#[test]
+fn kms_denies_other_encryption() {
+    let mut config = BackupConfig::default();
+    config.bucket.encryption = Encryption::Kms;
+    let template = synthesize(&config);
+    let (key, _) = resource(&template, "AWS::KMS::Key", "Backup");
+    let (_, policy) = resource(&template, "AWS::S3::BucketPolicy", "Backup");
+    let all = statements(&policy["Properties"]["PolicyDocument"]);
+    let other_key = all.iter().find(|s| s["Sid"] == "DenyUploadsWithOtherKmsKey").unwrap();
+    assert_eq!(
+        other_key["Condition"]["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption-aws-kms-key-id"],
+        json!({"Fn::GetAtt": [key, "Arn"]})
+    );
+    assert!(all.iter().any(|s| s["Sid"] == "DenyUploadsWithOtherEncryption"));
+}
+
+#[test]
+fn upload_commands_send_checksum() {
+    let template = synthesize(&BackupConfig::default());
+    let command = serde_json::to_string(&template.outputs["UploadFromBackupInstanceCommand"].value).unwrap();
+    assert!(command.contains("--checksum-algorithm CRC32"), "{command}");
+}
+
+#[test]
+fn grant_to_foreign_role_rejected() {
+    use vaultgate_constructs::locked_bucket::{LockedBucket, LockedBucketProps};
+    let mut other = vaultgate_core::Stack::new("Other");
+    let role = other.root().add_resource("Role", vaultgate_core::template::Resource::new("AWS::IAM::Role")).unwrap();
+    let mut stack = vaultgate_core::Stack::new("S");
+    let mut root = stack.root();
+    let bucket = LockedBucket::new(&mut root, "Bucket", &LockedBucketProps::default()).unwrap();
+    let err = bucket.grant_upload(&mut root, &role).unwrap_err().to_string();
+    assert!(err.contains("`Role` is not a resource of the stack"), "{err}");
+}
+
+#[test]
+fn invalid_props_leave_stack_untouched() {
+    let mut config = BackupConfig::default();
+    config.bucket.retention.days = Some(0);
+    let mut stack = vaultgate_core::Stack::new("S");
+    let props = config.architecture_props();
+    assert!(vaultgate_constructs::BackupArchitecture::new(&mut stack.root(), "Backup", &props).is_err());
+    assert_eq!(stack.resource_count(), 0);
+    let fixed = BackupConfig::default().architecture_props();
+    assert!(vaultgate_constructs::BackupArchitecture::new(&mut stack.root(), "Backup", &fixed).is_ok());
+}
+
+/// Returns the message of the config's build error.
+fn build_error(config: &BackupConfig) -> String {
+    config.build().unwrap_err().to_string()
+}
+
+#[test]
+fn settings_rejected_with_field() {
+    let cases: Vec<(&str, Box<dyn Fn(&mut BackupConfig)>, &str)> = vec![
+        ("bucket.kms_key_arn", Box::new(|c| { c.bucket.encryption = Encryption::Kms; c.bucket.kms_key_arn = Some("not an arn".into()) }), "not a KMS key ARN"),
+        ("network.vpc.cidr_block", Box::new(|c| c.network.vpc.cidr_block = Some("010.000.000.000/16".into())), "write it as 10.0.0.0/16"),
+        ("tags.aws:owner", Box::new(|c| { c.tags.insert("aws:owner".into(), "x".into()); }), "reserved prefix"),
+        ("tags", Box::new(|c| { for i in 0..51 { c.tags.insert(format!("k{i}"), "v".into()); } }), "at most 50 tags"),
+        ("bastion.instance_type", Box::new(|c| c.bastion.instance_type = "t3.micr0".into()), "not an EC2 instance type"),
+        ("backup_instance.instance_type", Box::new(|c| c.backup_instance.instance_type = "t4g.micro".into()), "Arm"),
+        ("network.availability_zone_index", Box::new(|c| c.network.availability_zone_index = 99), "use 0 to 5"),
+        ("bucket.retention.days", Box::new(|c| c.bucket.retention.days = Some(u32::MAX)), "limited to 36500 days"),
+        ("bucket.retention.years", Box::new(|c| c.bucket.retention.years = Some(100_000)), "limited to 100 years"),
+        ("stack_name", Box::new(|c| c.stack_name = "../escaped".into()), "invalid CloudFormation stack name"),
+        ("network.vpc.cidr_block", Box::new(|c| c.network.vpc.mode = VpcMode::Existing), "an existing VPC needs its CIDR block"),
+        ("restore.trusted_principal_arns", Box::new(|c| c.restore.trusted_principal_arns = vec!["arn:".into()]), "not an IAM principal ARN"),
+    ];
+    for (field, change, fix) in cases {
+        let mut config = BackupConfig::default();
+        change(&mut config);
+        let message = build_error(&config);
+        assert!(message.contains(&format!("`{field}`")), "{field}: {message}");
+        assert!(message.contains(fix), "{field}: {message}");
+    }
+}
+
+#[test]
+fn x86_instance_types_accepted() {
+    for instance_type in ["t3.micro", "m5.2xlarge", "c6in.large", "g4dn.xlarge", "m7i.metal-24xl", "t2.nano"] {
+        let mut config = BackupConfig::default();
+        config.bastion.instance_type = instance_type.into();
+        assert!(config.build().is_ok(), "{instance_type}");
+    }
 }

@@ -245,7 +245,9 @@ impl<'a> Scope<'a> {
 
     /// Applies a tag to every taggable resource in this scope's subtree,
     /// including resources added after this call. A tag set deeper in the
-    /// tree wins over one with the same key set higher up.
+    /// tree wins over one with the same key set higher up. A tag that breaks
+    /// the tag rules ([`crate::validate::tag_violations`]) is a synth error
+    /// naming this scope's path.
     pub fn add_tag(&mut self, key: &str, value: &str) {
         let prefix = self.path.join("/");
         self.stack.scoped_tags.push((prefix, key.to_owned(), value.to_owned()));

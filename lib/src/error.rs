@@ -39,6 +39,11 @@ pub enum Error {
     #[error("invalid {kind} {source_name} at {path}: {message}")]
     InvalidDocument { kind: &'static str, source_name: String, path: String, message: String },
 
+    /// A stack name would not make a plain file name, so its template file
+    /// could land outside the output directory or fail to be created.
+    #[error("stack name {name:?} cannot name a template file in `{directory}`: {reason}; name the stack with ASCII letters, digits and `-`, starting with a letter")]
+    UnsafeFileName { name: String, directory: String, reason: &'static str },
+
     /// A file could not be written or read.
     #[error("cannot {action} `{path}`: {source}")]
     Io { action: &'static str, path: String, #[source] source: std::io::Error },
