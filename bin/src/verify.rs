@@ -7,6 +7,7 @@
 //! or a finding is an error, 2 when an input file is malformed.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -72,9 +73,9 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     match args.format {
         ReportFormat::Json => {
             let value = report_json(&name, &report, &expectations, baseline.as_ref());
-            println!("{}", serde_json::to_string_pretty(&value).expect("reports serialize"));
+            emit(&format!("{}\n", serde_json::to_string_pretty(&value).expect("reports serialize")))?;
         }
-        ReportFormat::Text => print!("{}", report_text(&name, &report, &expectations, baseline.as_ref())),
+        ReportFormat::Text => emit(&report_text(&name, &report, &expectations, baseline.as_ref()))?,
     }
     if report.passed() {
         Ok(())
@@ -87,6 +88,14 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
             plural(errors)
         )))
     }
+}
+
+/// Writes to standard output, reporting a closed pipe as an error instead
+/// of panicking as `print!` does.
+fn emit(text: &str) -> Result<(), CliError> {
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|err| CliError::Output(format!("cannot write to standard output: {err}")))
 }
 
 fn plural(count: usize) -> &'static str {
@@ -121,17 +130,18 @@ fn run_scenario(path: &Path, format: ReportFormat) -> Result<(), CliError> {
                 "expected": expected,
                 "matchesExpected": expected.map(|decision| decision == evaluation.decision),
             });
-            println!("{}", serde_json::to_string_pretty(&value).expect("evaluations serialize"));
+            emit(&format!("{}\n", serde_json::to_string_pretty(&value).expect("evaluations serialize")))?;
         }
         ReportFormat::Text => {
-            println!("{}: {}", if scenario.id.is_empty() { &name } else { &scenario.id }, evaluation.decision);
+            let mut text = format!("{}: {}\n", if scenario.id.is_empty() { &name } else { &scenario.id }, evaluation.decision);
             for reason in &evaluation.decided_by {
-                println!("  decided by {reason}");
+                let _ = writeln!(text, "  decided by {reason}");
             }
-            println!("  {}", evaluation.reason);
+            let _ = writeln!(text, "  {}", evaluation.reason);
             if let Some(expected) = expected {
-                println!("  expected {expected}: {}", if expected == evaluation.decision { "matches" } else { "DIFFERS" });
+                let _ = writeln!(text, "  expected {expected}: {}", if expected == evaluation.decision { "matches" } else { "DIFFERS" });
             }
+            emit(&text)?;
         }
     }
     match expected {
