@@ -142,6 +142,29 @@ impl BackupVpc {
     }
 }
 
+/// Adds a subnet (the scope's `Resource`), a route table of its own with no
+/// routes and their association, and returns the subnet and the table.
+pub(crate) fn add_subnet_with_route_table(
+    scope: &mut Scope<'_>,
+    vpc: &BackupVpc,
+    cidr_block: &str,
+    availability_zone: Expr,
+    public_ip_on_launch: bool,
+) -> Result<(LogicalId, LogicalId), ConstructError> {
+    let mut subnet = ec2::Subnet::new(vpc.vpc_id.clone());
+    subnet.cidr_block = Some(cidr_block.into());
+    subnet.availability_zone = Some(availability_zone.into());
+    subnet.map_public_ip_on_launch = Some(public_ip_on_launch.into());
+    let subnet = scope.add_resource("Resource", subnet)?;
+
+    let route_table = scope.add_resource("RouteTable", ec2::RouteTable::new(vpc.vpc_id.clone()))?;
+    scope.add_resource(
+        "RouteTableAssociation",
+        ec2::SubnetRouteTableAssociation::new(route_table.reference(), subnet.reference()),
+    )?;
+    Ok((subnet, route_table))
+}
+
 /// A public subnet whose route table sends 0.0.0.0/0 to the internet gateway.
 #[derive(Debug, Clone)]
 pub struct PublicSubnet {
@@ -167,17 +190,7 @@ impl PublicSubnet {
         availability_zone: Expr,
     ) -> Result<PublicSubnet, ConstructError> {
         let mut scope = scope.child(id)?;
-        let mut subnet = ec2::Subnet::new(vpc.vpc_id.clone());
-        subnet.cidr_block = Some(cidr_block.into());
-        subnet.availability_zone = Some(availability_zone.into());
-        subnet.map_public_ip_on_launch = Some(true.into());
-        let subnet = scope.add_resource("Resource", subnet)?;
-
-        let route_table = scope.add_resource("RouteTable", ec2::RouteTable::new(vpc.vpc_id.clone()))?;
-        scope.add_resource(
-            "RouteTableAssociation",
-            ec2::SubnetRouteTableAssociation::new(route_table.reference(), subnet.reference()),
-        )?;
+        let (subnet, route_table) = add_subnet_with_route_table(&mut scope, vpc, cidr_block, availability_zone, true)?;
 
         let mut route = ec2::Route::new(route_table.reference());
         route.destination_cidr_block = Some("0.0.0.0/0".into());

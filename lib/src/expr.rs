@@ -350,17 +350,29 @@ pub fn collect_json_references(value: &Json, found: &mut Vec<String>) {
     }
 }
 
-/// Returns the names that `${…}` placeholders in an `Fn::Sub` template refer
-/// to, without pseudo parameters, the given variables or `${!Literal}` escapes.
-pub fn sub_references(template: &str, variables: &[&str]) -> Vec<String> {
-    let mut names = Vec::new();
+/// Returns the text inside each `${…}` placeholder of an `Fn::Sub`
+/// template, in order, without `${!Literal}` escapes.
+pub fn sub_placeholders(template: &str) -> Vec<&str> {
+    let mut placeholders = Vec::new();
     let mut rest = template;
     while let Some(start) = rest.find("${") {
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else { break };
         let inner = &after[..end];
         rest = &after[end + 1..];
-        if inner.starts_with('!') || inner.starts_with("AWS::") {
+        if !inner.starts_with('!') {
+            placeholders.push(inner);
+        }
+    }
+    placeholders
+}
+
+/// Returns the names that `${…}` placeholders in an `Fn::Sub` template refer
+/// to, without pseudo parameters, the given variables or `${!Literal}` escapes.
+pub fn sub_references(template: &str, variables: &[&str]) -> Vec<String> {
+    let mut names = Vec::new();
+    for inner in sub_placeholders(template) {
+        if inner.starts_with("AWS::") {
             continue;
         }
         let name = inner.split_once('.').map_or(inner, |(id, _)| id).trim();

@@ -9,7 +9,7 @@ use ipnet::Ipv4Net;
 use serde_json::Value as Json;
 
 use crate::construct::{is_valid_logical_id, MAX_LOGICAL_ID_LEN};
-use crate::expr::{collect_json_references, Pseudo};
+use crate::expr::{collect_json_references, sub_placeholders, Pseudo};
 use crate::resources::attributes_of;
 use crate::template::Template;
 
@@ -307,21 +307,12 @@ fn collect_get_atts(value: &Json, found: &mut Vec<(String, String)>) {
 }
 
 fn sub_get_atts(template: &str) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        let inner = &after[..end];
-        rest = &after[end + 1..];
-        if inner.starts_with('!') || Pseudo::from_name(inner).is_some() {
-            continue;
-        }
-        if let Some((target, attribute)) = inner.split_once('.') {
-            found.push((target.to_owned(), attribute.to_owned()));
-        }
-    }
-    found
+    sub_placeholders(template)
+        .into_iter()
+        .filter(|inner| Pseudo::from_name(inner).is_none())
+        .filter_map(|inner| inner.split_once('.'))
+        .map(|(target, attribute)| (target.to_owned(), attribute.to_owned()))
+        .collect()
 }
 
 /// Finds dependency cycles through references and `DependsOn`, and reports
