@@ -180,15 +180,18 @@ fn report_json(name: &str, report: &Report, expectations: &Expectations, baselin
             "reason": cell.evaluation.reason,
         })).collect::<Vec<_>>(),
         "findings": report.findings,
+        // A violation without a cell is a rule expecting allow that selects
+        // no cell; its cell fields are null.
         "violations": report.violations.iter().map(|v| json!({
             "rule": v.rule,
             "expected": v.expected,
             "why": v.why,
-            "source": v.cell.source,
-            "action": v.cell.action,
-            "bucket": v.cell.bucket,
-            "decision": v.cell.evaluation.decision,
-            "reason": v.cell.evaluation.reason,
+            "selector": v.selector,
+            "source": v.cell.as_ref().map(|c| &c.source),
+            "action": v.cell.as_ref().map(|c| &c.action),
+            "bucket": v.cell.as_ref().map(|c| &c.bucket),
+            "decision": v.cell.as_ref().map(|c| c.evaluation.decision),
+            "reason": v.cell.as_ref().map(|c| &c.evaluation.reason),
         })).collect::<Vec<_>>(),
         "unmatchedRules": report.unmatched_rules.iter().map(|i| json!({"rule": i, "why": expectations.expect[*i].why})).collect::<Vec<_>>(),
         "baseline": baseline.map(|(template, changes)| json!({"template": template, "changes": changes})),

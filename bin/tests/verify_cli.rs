@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{vaultgate, workspace_root};
+use common::{example_configs, vaultgate, workspace_root};
 use serde_json::Value;
 
 fn stack_fixture() -> PathBuf {
@@ -221,4 +221,30 @@ fn non_object_inputs_exit_two() {
         let message = rejected(&["verify", "--scenario", path(&file)]);
         assert!(message.contains(name), "{message}");
     }
+}
+
+#[test]
+fn stock_examples_pass() {
+    let directory = tempfile::tempdir().unwrap();
+    for config in example_configs() {
+        let template = directory.path().join("template.json");
+        let synth = run(&["synth", "--config", path(&config), "--out", path(&template)]);
+        assert_eq!(synth.status.code(), Some(0), "{}: {}", config.display(), stderr(&synth));
+        let output = run(&["verify", path(&template)]);
+        assert_eq!(output.status.code(), Some(0), "{} fails verification:\n{}{}", config.display(), stdout(&output), stderr(&output));
+        assert!(!stdout(&output).contains("writer-subnet-not-on-endpoint"), "{}", stdout(&output));
+    }
+}
+
+#[test]
+fn bastion_upload_through_endpoint_fails() {
+    // The named-bucket example, whose bastion carries the writer role, with
+    // the public route table added to the endpoint's RouteTableIds.
+    let fixture = workspace_root().join("bin/tests/fixtures/named-bucket-public-route.json");
+    let output = run(&["verify", path(&fixture)]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(text.contains("error [public-route-table-on-endpoint]"), "{text}");
+    assert!(text.contains("VIOLATED BackupPublicSubnetEE115F97 s3:PutObject on BackupBucket85DDAF3E: expected deny, got Allowed"), "{text}");
+    assert!(text.contains("Result: FAIL"), "{text}");
 }

@@ -230,6 +230,57 @@ fn public_route_table_on_endpoint_is_flagged() {
 }
 
 #[test]
+fn public_route_table_on_endpoint_is_an_error() {
+    let mut value = stack();
+    resource(&mut value, "S3Endpoint")["Properties"]["RouteTableIds"] = json!([{"Ref": "PrivateRouteTable"}, {"Ref": "PublicRouteTable"}]);
+    let report = report_of(value);
+    let finding = report.findings.iter().find(|f| f.code == "public-route-table-on-endpoint").expect("the finding");
+    assert_eq!(finding.severity, vaultgate_core::Severity::Error);
+    assert!(!report.passed());
+    // The bastion is not the writer, so no rule asks for its upload to be allowed.
+    let asks_bastion_upload = report.violations.iter().any(|v| v.expected == "allow" && v.cell.as_ref().is_some_and(|c| c.source == "PublicSubnet"));
+    assert!(!asks_bastion_upload, "{:#?}", report.violations);
+}
+
+#[test]
+fn bastion_upload_through_endpoint_fails() {
+    let mut value = stack();
+    resource(&mut value, "BastionInstance")["Properties"]["IamInstanceProfile"] = json!({"Ref": "WriterInstanceProfile"});
+    resource(&mut value, "S3Endpoint")["Properties"]["RouteTableIds"] = json!([{"Ref": "PrivateRouteTable"}, {"Ref": "PublicRouteTable"}]);
+    let report = report_of(value);
+    assert_eq!(decision(&report, "PublicSubnet", "s3:PutObject"), Decision::Allowed);
+    let bastion_put = report
+        .violations
+        .iter()
+        .find(|v| v.cell.as_ref().is_some_and(|c| c.source == "PublicSubnet" && c.action == "s3:PutObject"))
+        .unwrap_or_else(|| panic!("no violation for the bastion's upload: {:#?}", report.violations));
+    assert_eq!(bastion_put.expected, "deny");
+    assert!(bastion_put.selector.contains("subnet public"), "{}", bastion_put.selector);
+    assert!(!report.passed());
+}
+
+#[test]
+fn bastion_with_writer_role_passes_when_refused() {
+    let mut value = stack();
+    resource(&mut value, "BastionInstance")["Properties"]["IamInstanceProfile"] = json!({"Ref": "WriterInstanceProfile"});
+    let report = report_of(value);
+    assert_eq!(decision(&report, "PublicSubnet", "s3:PutObject"), Decision::ExplicitlyDenied);
+    assert!(!codes(&report).contains(&"writer-subnet-not-on-endpoint"), "{:#?}", report.findings);
+    assert!(report.passed(), "{:#?} {:#?}", report.findings, report.violations);
+}
+
+#[test]
+fn allow_rule_without_cells_is_violated() {
+    let mut value = stack();
+    value["Resources"].as_object_mut().unwrap().remove("PrivateInstance");
+    let report = report_of(value);
+    let missing = report.violations.iter().find(|v| v.cell.is_none()).unwrap_or_else(|| panic!("{:#?}", report.violations));
+    assert_eq!(missing.rule, 0);
+    assert!(missing.to_string().contains("no cell matches"), "{missing}");
+    assert!(!report.passed());
+}
+
+#[test]
 fn endpoint_policy_without_allow_is_an_error() {
     let mut value = stack();
     resource(&mut value, "S3Endpoint")["Properties"]["PolicyDocument"] =
@@ -294,7 +345,7 @@ fn writer_acl_grant_is_an_error() {
     let report = report_of(value);
     assert!(codes(&report).contains(&"writer-granted-dangerous-action"), "{:?}", codes(&report));
     assert!(codes(&report).contains(&"endpoint-allows-dangerous-action"), "{:?}", codes(&report));
-    assert!(report.violations.iter().any(|v| v.cell.action == "s3:PutObjectAcl"), "{:#?}", report.violations);
+    assert!(report.violations.iter().any(|v| v.cell.as_ref().is_some_and(|c| c.action == "s3:PutObjectAcl")), "{:#?}", report.violations);
 }
 
 #[test]
@@ -397,7 +448,7 @@ fn custom_expectations_find_violations() {
     .unwrap();
     let report = verify(&template, "t.json", &Settings::default(), &expectations).unwrap();
     assert_eq!(report.violations.len(), 1);
-    assert_eq!(report.violations[0].cell.action, "s3:GetObject");
+    assert_eq!(report.violations[0].cell.as_ref().unwrap().action, "s3:GetObject");
     assert!(!report.passed());
 }
 
@@ -409,6 +460,34 @@ fn invalid_expectations_name_the_place() {
     let message = Expectations::parse("[[expect]]\nsauce = 1\n", "mine.toml").unwrap_err().to_string();
     assert!(message.contains("sauce"), "{message}");
     assert!(Expectations::parse("{\"expect\": []}", "mine.json").unwrap().expect.is_empty());
+}
+
+#[test]
+fn misspelt_action_is_rejected() {
+    let message = Expectations::parse("[[expect]]\nactions = [\"s3:PutObjet\"]\ndecision = \"allow\"\n", "mine.toml").unwrap_err().to_string();
+    assert!(message.contains("$.expect[0].actions[0]"), "{message}");
+    assert!(message.contains("s3:PutObjet"), "{message}");
+    assert!(message.contains("s3:PutObject, s3:GetObject"), "{message}");
+    let message = Expectations::parse("[[expect]]\nactions = [\"s3:*\"]\nexcept = [\"s3:GetObjekt\"]\ndecision = \"deny\"\n", "mine.toml").unwrap_err().to_string();
+    assert!(message.contains("$.expect[0].except[0]"), "{message}");
+    assert!(Expectations::parse("[[expect]]\nactions = [\"s3:Put*\"]\ndecision = \"deny\"\n", "mine.toml").is_ok());
+}
+
+#[test]
+fn toml_error_names_line_and_column() {
+    let message = Expectations::parse("[[expect]]\nkind = \"instanse\"\nactions = [\"*\"]\ndecision = \"deny\"\n", "mine.toml").unwrap_err().to_string();
+    assert!(message.contains("line 2, column 8"), "{message}");
+    assert!(!message.contains("byte"), "{message}");
+}
+
+#[test]
+fn subnet_filter_selects_by_internet_route() {
+    let template = Template::from_json_value(stack(), "t.json").unwrap();
+    let rules = "[[expect]]\nsubnet = \"public\"\nactions = [\"s3:PutObject\"]\ndecision = \"allow\"\n\n[[expect]]\nsubnet = \"private\"\nactions = [\"s3:PutObject\"]\ndecision = \"deny\"\n";
+    let expectations = Expectations::parse(rules, "mine.toml").unwrap();
+    let report = verify(&template, "t.json", &Settings::default(), &expectations).unwrap();
+    let sources: Vec<(usize, &str)> = report.violations.iter().map(|v| (v.rule, v.cell.as_ref().unwrap().source.as_str())).collect();
+    assert_eq!(sources, vec![(0, "PublicSubnet"), (1, "PrivateSubnet")]);
 }
 
 #[test]

@@ -83,8 +83,10 @@ fn network_findings(model: &StackModel, found: &mut Vec<Finding>) {
         }
         for table in endpoint.route_tables.iter().filter_map(|id| model.network.route_table(id)) {
             if let Some(DefaultRoute::InternetGateway(gateway)) = &table.default_route {
-                found.push(warning("public-route-table-on-endpoint", &endpoint.logical_id, format!(
-                    "route table {} routes 0.0.0.0/0 to internet gateway {gateway} and is attached to the endpoint, so public subnets reach the bucket with the endpoint's aws:SourceVpce; attach only private route tables",
+                // An error, because it gives public subnets, such as the
+                // bastion's, the same aws:SourceVpce as the writer.
+                found.push(error("public-route-table-on-endpoint", &endpoint.logical_id, format!(
+                    "route table {} routes 0.0.0.0/0 to internet gateway {gateway} and is attached to the endpoint, so public subnets reach the bucket with the endpoint's aws:SourceVpce and pass the bucket policy's endpoint check; remove it from RouteTableIds and attach only private route tables",
                     table.logical_id
                 )));
             }
@@ -171,8 +173,12 @@ fn writers<'m>(model: &'m StackModel, matrix: &Matrix) -> Vec<&'m super::sources
 }
 
 fn writer_findings(model: &StackModel, matrix: &Matrix, found: &mut Vec<Finding>) {
-    // A writer whose role may upload but whose subnet's route table is not on the endpoint.
-    for source in model.sources.iter().filter(|s| s.kind == SourceKind::Instance && !matches!(s.route, Route::Endpoint { .. })) {
+    // A writer whose role may upload but whose subnet's route table is not
+    // on the endpoint. Public subnets are left out: an instance there with
+    // the writer role (an acceptance-test bastion) must be refused, and
+    // attaching its route table would let it upload.
+    let private = |s: &&super::sources::RequestSource| s.subnet.as_deref().is_none_or(|subnet| !model.network.is_public_subnet(subnet));
+    for source in model.sources.iter().filter(|s| s.kind == SourceKind::Instance && !matches!(s.route, Route::Endpoint { .. })).filter(private) {
         let identity_allows_upload = model.buckets.iter().any(|bucket| {
             let request = Request {
                 caller: source.caller.clone(),
@@ -187,7 +193,7 @@ fn writer_findings(model: &StackModel, matrix: &Matrix, found: &mut Vec<Finding>
         if identity_allows_upload && model.network.endpoints.iter().any(|e| e.is_s3_gateway()) {
             let table = source.subnet.as_deref().and_then(|s| model.network.subnet(s)).and_then(|s| s.route_table.clone()).unwrap_or_else(|| "the main route table".to_owned());
             found.push(error("writer-subnet-not-on-endpoint", &source.name, format!(
-                "the instance's role may upload backups, but route table {table} of its subnet is not attached to the S3 gateway endpoint; add it to the endpoint's RouteTableIds"
+                "the instance's role may upload backups, but route table {table} of its private subnet is not attached to the S3 gateway endpoint; add it to the endpoint's RouteTableIds"
             )));
         }
     }

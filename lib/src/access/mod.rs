@@ -54,7 +54,7 @@ pub use matrix::{evaluate_cell, evaluate_matrix, is_object_action, policy_set, r
 pub use model::{Bucket, LifecycleRule, Role, Settings, StackModel};
 pub use network::{DefaultRoute, Endpoint, Instance, Network, RouteTable, S3Path, Subnet, Vpc};
 pub use sources::{build_context, RequestSource, Route, SourceKind, OTHER_VPC, OTHER_VPC_ENDPOINT};
-pub use expectations::{Expectation, Expectations, RouteKind, Violation, DEFAULT_EXPECTATIONS};
+pub use expectations::{Expectation, Expectations, RouteKind, SubnetKind, Violation, DEFAULT_EXPECTATIONS};
 pub use findings::{findings, Finding};
 pub use report::{diff, verify, CellChange, Report};
 pub use assert::{assert_access, AccessAssert, AccessQuery};

@@ -297,6 +297,17 @@ impl Network {
         }
     }
 
+    /// Returns `true` when the subnet's route table sends `0.0.0.0/0` to an
+    /// internet gateway, which is what makes a subnet public in AWS's terms.
+    /// A subnet on the main route table, or whose default route is a NAT
+    /// gateway, is private.
+    pub fn is_public_subnet(&self, subnet: &str) -> bool {
+        self.subnet(subnet)
+            .and_then(|s| s.route_table.as_deref())
+            .and_then(|t| self.route_table(t))
+            .is_some_and(|table| matches!(table.default_route, Some(DefaultRoute::InternetGateway(_))))
+    }
+
     /// Returns the VPC physical ID of an endpoint or subnet's VPC.
     pub fn vpc_of_subnet(&self, subnet: &str) -> Option<&str> {
         self.subnet(subnet).map(|s| s.vpc_id.as_str())
