@@ -248,3 +248,16 @@ fn bastion_upload_through_endpoint_fails() {
     assert!(text.contains("VIOLATED BackupPublicSubnetEE115F97 s3:PutObject on BackupBucket85DDAF3E: expected deny, got Allowed"), "{text}");
     assert!(text.contains("Result: FAIL"), "{text}");
 }
+
+#[test]
+fn open_trust_is_broadening() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut value: Value = serde_json::from_str(&std::fs::read_to_string(stack_fixture()).unwrap()).unwrap();
+    value["Resources"]["RestoreRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] = serde_json::json!({"AWS": "*"});
+    let file = write_temp(directory.path(), "trust-any.json", &value.to_string());
+    let output = run(&["verify", path(&file), "--baseline", path(&stack_fixture())]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("error [role-trust-allows-outsiders] RestoreRole"), "{text}");
+    assert!(text.contains("BROADENED assumed-from-outside:RestoreRole s3:GetObject on BackupBucket: absent -> Allowed"), "{text}");
+}

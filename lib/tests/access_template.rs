@@ -439,6 +439,49 @@ fn baseline_diff_reports_broadening() {
 }
 
 #[test]
+fn restore_role_open_to_anyone_fails() {
+    let mut value = stack();
+    resource(&mut value, "RestoreRole")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] = json!({"AWS": "*"});
+    let report = report_of(value);
+    let finding = report.findings.iter().find(|f| f.code == "role-trust-allows-outsiders").unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(finding.severity, vaultgate_core::Severity::Error);
+    assert_eq!(finding.subject, "RestoreRole");
+    assert!(finding.message.contains("s3:GetObject on BackupBucket"), "{finding}");
+    assert_eq!(decision(&report, "assumed-from-outside:RestoreRole", "s3:GetObjectVersion"), Decision::Allowed);
+    assert!(!report.passed());
+
+    let changes = diff(&report_of(stack()).matrix, &report.matrix);
+    let broadened: Vec<&str> = changes.iter().filter(|c| c.broadening).map(|c| c.action.as_str()).collect();
+    assert_eq!(broadened, vec!["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"], "{changes:#?}");
+    assert!(changes.iter().all(|c| c.source == "assumed-from-outside:RestoreRole"), "{changes:#?}");
+}
+
+#[test]
+fn other_account_trust_needs_condition() {
+    let mut value = stack();
+    let trust = &mut resource(&mut value, "RestoreRole")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    trust["Principal"] = json!({"AWS": "arn:aws:iam::444455556666:root"});
+    assert!(codes(&report_of(value.clone())).contains(&"role-trust-allows-outsiders"));
+    let trust = &mut resource(&mut value, "RestoreRole")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    trust["Condition"] = json!({"StringEquals": {"sts:ExternalId": "backup-audit-7f3c"}});
+    let report = report_of(value);
+    assert!(!codes(&report).contains(&"role-trust-allows-outsiders"), "{:#?}", report.findings);
+    assert!(report.model.source("assumed-from-outside:RestoreRole").is_none());
+}
+
+#[test]
+fn writer_role_open_to_anyone_is_an_error() {
+    // The bucket policy holds the writer to the endpoint, so the outsider's
+    // cells stay denied, but the open trust is still an error.
+    let mut value = stack();
+    resource(&mut value, "WriterRole")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] = json!("*");
+    let report = report_of(value);
+    assert!(codes(&report).contains(&"role-trust-allows-outsiders"), "{:#?}", report.findings);
+    assert_eq!(decision(&report, "assumed-from-outside:WriterRole", "s3:PutObject"), Decision::ExplicitlyDenied);
+    assert!(!report.passed());
+}
+
+#[test]
 fn custom_expectations_find_violations() {
     let template = Template::from_json_value(stack(), "t.json").unwrap();
     let expectations = Expectations::parse(

@@ -7,12 +7,13 @@ use serde::Serialize;
 use super::decision::{Decision, Layer};
 use super::document::{Policy, PolicyStatement};
 use super::evaluate::{evaluate_iam, PolicySet};
-use super::matrix::Matrix;
+use super::matrix::{is_object_action, Matrix, MATRIX_ACTIONS};
 use super::model::StackModel;
 use super::network::DefaultRoute;
 use super::pattern::{action_matches, Pattern};
 use super::request::{Caller, Request};
 use super::sources::{Route, SourceKind};
+use super::trust::open_trust;
 use crate::policy::Effect;
 use crate::validate::Severity;
 
@@ -58,6 +59,7 @@ pub fn findings(model: &StackModel, matrix: &Matrix) -> Vec<Finding> {
     writer_findings(model, matrix, &mut found);
     bucket_findings(model, matrix, &mut found);
     package_repository_findings(model, &mut found);
+    trust_findings(model, &mut found);
     for role in model.roles.iter().filter(|role| !role.unknown_policies.is_empty()) {
         found.push(warning("unknown-managed-policy", &role.logical_id, format!(
             "managed policies {} are not in the template and not known to vaultgate, so the matrix leaves them out; attach a customer managed policy from the template instead",
@@ -263,7 +265,7 @@ fn bucket_findings(model: &StackModel, matrix: &Matrix, found: &mut Vec<Finding>
                 }
             }
         }
-        let managers = |s: &super::sources::RequestSource| s.kind != SourceKind::AccountRoot;
+        let managers = |s: &super::sources::RequestSource| !matches!(s.kind, SourceKind::AccountRoot | SourceKind::AssumedFromOutside);
         if bucket.policy.is_some() && !allowed(&managers, "s3:PutBucketPolicy") {
             let admin_denied = matrix
                 .cell("console-admin", "s3:PutBucketPolicy", Some(&bucket.logical_id))
@@ -274,11 +276,59 @@ fn bucket_findings(model: &StackModel, matrix: &Matrix, found: &mut Vec<Finding>
             )));
         }
         let restorers = |s: &super::sources::RequestSource| {
-            !matches!(s.kind, SourceKind::AccountRoot | SourceKind::InternetAnonymous | SourceKind::InternetWithCredentials | SourceKind::OtherVpcEndpoint)
+            !matches!(
+                s.kind,
+                SourceKind::AccountRoot | SourceKind::InternetAnonymous | SourceKind::InternetWithCredentials | SourceKind::OtherVpcEndpoint | SourceKind::AssumedFromOutside
+            )
         };
         if written && !allowed(&restorers, "s3:GetObject") && !allowed(&restorers, "s3:GetObjectVersion") {
             found.push(error("no-restore-path", &bucket.logical_id, "backups can be written but no role or administrator can read them back; add a restore role allowed s3:GetObject and s3:GetObjectVersion and exempt it from the endpoint Deny".to_owned()));
         }
+    }
+}
+
+/// Flags roles with access to a bucket whose trust policy lets anyone, or
+/// another account, assume them. Access is judged from the identity
+/// policies alone, because the bucket policy may stop the outsider today
+/// (a writer role is held to the endpoint) and a later edit may not.
+fn trust_findings(model: &StackModel, found: &mut Vec<Finding>) {
+    let account = &model.settings.environment.account;
+    for role in &model.roles {
+        let open = role.trust.as_ref().map(|trust| open_trust(trust, account)).unwrap_or_default();
+        if open.is_empty() {
+            continue;
+        }
+        let caller = Caller::RoleSession {
+            session_arn: format!("arn:aws:sts::{account}:assumed-role/{}/outsider", role.name),
+            role_arn: role.arn.clone(),
+            role_name: role.name.clone(),
+            account: account.clone(),
+        };
+        let identity_only = PolicySet { identity: role.policies.clone(), permission_boundary: role.boundary.clone().into_iter().collect(), ..PolicySet::default() };
+        let granted: Vec<String> = model
+            .buckets
+            .iter()
+            .flat_map(|bucket| MATRIX_ACTIONS.iter().map(move |action| (bucket, *action)))
+            .filter(|(bucket, action)| {
+                let resource = if is_object_action(action) { format!("{}/probe", bucket.arn) } else { bucket.arn.clone() };
+                let request = Request { caller: caller.clone(), action: (*action).to_owned(), resource, resource_account: account.clone(), context: Default::default() };
+                evaluate_iam(&identity_only, &request).decision.is_allowed()
+            })
+            .map(|(bucket, action)| format!("{action} on {}", bucket.logical_id))
+            .collect();
+        if granted.is_empty() {
+            continue;
+        }
+        let shown = match granted.len() {
+            0..=4 => granted.join(", "),
+            count => format!("{} and {} more", granted[..4].join(", "), count - 4),
+        };
+        let trusted: Vec<String> = open.iter().map(|o| format!("statement {} trusts {}", o.statement, o.trusted)).collect();
+        found.push(error("role-trust-allows-outsiders", &role.logical_id, format!(
+            "the role's policies grant {} and its trust policy lets callers outside the account assume it ({}) with no aws:PrincipalOrgID, aws:PrincipalArn or sts:ExternalId condition; name the trusted principals of this account in Principal, or add such a condition",
+            shown,
+            trusted.join("; ")
+        )));
     }
 }
 

@@ -42,6 +42,7 @@ mod report;
 mod resolve;
 mod scenario;
 mod sources;
+mod trust;
 
 pub use condition::{BaseOperator, Operator, SetQualifier};
 pub use decision::{Deciding, Decision, Evaluation, Layer};
@@ -58,3 +59,4 @@ pub use expectations::{Expectation, Expectations, RouteKind, SubnetKind, Violati
 pub use findings::{findings, Finding};
 pub use report::{diff, verify, CellChange, Report};
 pub use assert::{assert_access, AccessAssert, AccessQuery};
+pub use trust::{open_trust, OpenTrust};

@@ -14,6 +14,7 @@ use super::network::Network;
 use super::request::LockMode;
 use super::resolve::{Environment, Resolver};
 use super::sources::{request_sources, RequestSource};
+use super::trust::parse_trust;
 use crate::error::Error;
 use crate::template::Template;
 
@@ -57,6 +58,8 @@ pub struct Role {
     pub instance_profiles: Vec<String>,
     /// Managed policy ARNs whose content the analysis does not know.
     pub unknown_policies: Vec<String>,
+    /// `AssumeRolePolicyDocument`, when the template gives one.
+    pub trust: Option<Policy>,
 }
 
 /// A lifecycle rule, reduced to what matters for retention.
@@ -251,7 +254,22 @@ fn read_roles(template: &Template, resolver: &Resolver<'_>) -> Result<Vec<Role>,
         }
         let boundary = properties.get("PermissionsBoundary").and_then(Json::as_str).and_then(|arn| managed_policy(arn, &mut unknown_policies));
         let instance_profiles = profiles.iter().filter(|(_, names)| named_here(names)).map(|(profile, _)| profile.clone()).collect();
-        roles.push(Role { logical_id, name, arn, policies, boundary, instance_profiles, unknown_policies });
+        let trust = match properties.get("AssumeRolePolicyDocument") {
+            Some(document) => {
+                let path = format!("$.Resources.{logical_id}.Properties.AssumeRolePolicyDocument");
+                let parsed;
+                let document = match document {
+                    Json::String(text) => {
+                        parsed = serde_json::from_str::<Json>(text).map_err(|err| (path.clone(), format!("the trust policy is not JSON: {err}")))?;
+                        &parsed
+                    }
+                    other => other,
+                };
+                Some(parse_trust(document, &logical_id, &path)?)
+            }
+            None => None,
+        };
+        roles.push(Role { logical_id, name, arn, policies, boundary, instance_profiles, unknown_policies, trust });
     }
     Ok(roles)
 }

@@ -10,6 +10,7 @@ use super::document::Policy;
 use super::model::StackModel;
 use super::network::S3Path;
 use super::request::{Caller, Context};
+use super::trust::open_trust;
 
 /// The ID given to the endpoint of a VPC outside the stack.
 pub const OTHER_VPC_ENDPOINT: &str = "vpce-0ffffffffffffffff";
@@ -36,6 +37,9 @@ pub enum SourceKind {
     Role,
     /// The account's root user in the console.
     AccountRoot,
+    /// A caller outside the account who assumes a role whose trust policy
+    /// lets anyone or another account in, using it from the internet.
+    AssumedFromOutside,
 }
 
 /// The network path of a source's requests.
@@ -65,7 +69,8 @@ pub struct RequestSource {
     /// Unique name: the subnet's logical ID for an instance (the instance's
     /// when a subnet has several), otherwise `internet-anonymous`,
     /// `internet-credentials:ROLE`, `other-vpc-endpoint:ROLE`,
-    /// `console-admin`, `role:ROLE` or `account-root`.
+    /// `console-admin`, `role:ROLE`, `account-root` or
+    /// `assumed-from-outside:ROLE`.
     pub name: String,
     /// The kind of requester.
     pub kind: SourceKind,
@@ -166,6 +171,16 @@ pub(crate) fn request_sources(model: &StackModel) -> Vec<RequestSource> {
         sources.push(role_source);
     }
     sources.push(source(model, "account-root".to_owned(), SourceKind::AccountRoot, "the account's root user in the console".to_owned(), Caller::Root { account: account.clone() }, None, console, None, None, None));
+    // A role session lives in the role's account whoever assumed it, so the
+    // outsider's requests differ from the role's own only by their route.
+    for role in &model.roles {
+        let open = role.trust.as_ref().map(|trust| open_trust(trust, account)).unwrap_or_default();
+        let Some(first) = open.first() else { continue };
+        let caller = session(account, role, "outsider");
+        let description = format!("a caller outside the account assumes role {}, whose trust statement {} trusts {}, and calls S3 from the internet", role.logical_id, first.statement, first.trusted);
+        let route = Route::Internet { source_ip: "203.0.113.66".to_owned() };
+        sources.push(source(model, format!("assumed-from-outside:{}", role.logical_id), SourceKind::AssumedFromOutside, description, caller, Some(role), route, None, None, None));
+    }
     sources
 }
 
