@@ -261,3 +261,35 @@ fn open_trust_is_broadening() {
     assert!(text.contains("error [role-trust-allows-outsiders] RestoreRole"), "{text}");
     assert!(text.contains("BROADENED assumed-from-outside:RestoreRole s3:GetObject on BackupBucket: absent -> Allowed"), "{text}");
 }
+
+#[test]
+fn empty_template_exits_two() {
+    let directory = tempfile::tempdir().unwrap();
+    for (name, text) in [("no-resources.json", "{\"AWSTemplateFormatVersion\": \"2010-09-09\"}"), ("empty-resources.json", "{\"Resources\": {}}")] {
+        let file = write_temp(directory.path(), name, text);
+        let message = rejected(&["verify", path(&file)]);
+        assert!(message.contains(name), "{message}");
+        assert!(message.contains("$.Resources"), "{message}");
+    }
+}
+
+#[test]
+fn misspelt_expectation_action_exits_two() {
+    let directory = tempfile::tempdir().unwrap();
+    let rules = write_temp(directory.path(), "rules.toml", "[[expect]]\nkind = \"instance\"\nactions = [\"s3:PutObjet\"]\ndecision = \"allow\"\n");
+    let message = rejected(&["verify", path(&stack_fixture()), "--expectations", path(&rules)]);
+    assert!(message.contains("$.expect[0].actions[0]"), "{message}");
+    assert!(message.contains("s3:PutObjet"), "{message}");
+    assert!(message.contains("s3:PutObject, s3:GetObject"), "{message}");
+}
+
+#[test]
+fn missing_writer_fails() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut value: Value = serde_json::from_str(&std::fs::read_to_string(stack_fixture()).unwrap()).unwrap();
+    value["Resources"].as_object_mut().unwrap().remove("PrivateInstance");
+    let file = write_temp(directory.path(), "no-writer.json", &value.to_string());
+    let output = run(&["verify", path(&file)]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(stdout(&output).contains("VIOLATED rule 0 expects allow but no cell matches"), "{}", stdout(&output));
+}

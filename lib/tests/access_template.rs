@@ -482,6 +482,25 @@ fn writer_role_open_to_anyone_is_an_error() {
 }
 
 #[test]
+fn template_without_resources_is_rejected() {
+    for value in [json!({"AWSTemplateFormatVersion": "2010-09-09"}), json!({"Resources": {}})] {
+        let template = Template::from_json_value(value, "empty.json").unwrap();
+        let message = verify(&template, "empty.json", &Settings::default(), &Expectations::defaults()).unwrap_err().to_string();
+        assert!(message.contains("empty.json"), "{message}");
+        assert!(message.contains("$.Resources"), "{message}");
+        assert!(message.contains("no resources"), "{message}");
+    }
+}
+
+#[test]
+fn template_without_bucket_fails() {
+    let template = Template::from_json_value(json!({"Resources": {"Vpc": stack()["Resources"]["Vpc"].clone()}}), "t.json").unwrap();
+    let report = verify(&template, "t.json", &Settings::default(), &Expectations::defaults()).unwrap();
+    assert!(codes(&report).contains(&"no-bucket"), "{:#?}", report.findings);
+    assert!(!report.passed());
+}
+
+#[test]
 fn custom_expectations_find_violations() {
     let template = Template::from_json_value(stack(), "t.json").unwrap();
     let expectations = Expectations::parse(

@@ -238,6 +238,9 @@ fn writer_findings(model: &StackModel, matrix: &Matrix, found: &mut Vec<Finding>
 }
 
 fn bucket_findings(model: &StackModel, matrix: &Matrix, found: &mut Vec<Finding>) {
+    if model.buckets.is_empty() {
+        found.push(error("no-bucket", "$.Resources", "the template has no AWS::S3::Bucket, so there is no backup bucket whose access could be proven; verify the template that defines the bucket".to_owned()));
+    }
     for bucket in &model.buckets {
         let allowed = |source_filter: &dyn Fn(&super::sources::RequestSource) -> bool, action: &str| {
             model.sources.iter().filter(|s| source_filter(s)).any(|source| {

@@ -121,6 +121,14 @@ impl StackModel {
             Some((path, rest)) if path.starts_with('$') => (path.to_owned(), rest.to_owned()),
             _ => ("$.Resources".to_owned(), message),
         };
+        // CloudFormation rejects a template without resources, and an empty
+        // model would pass every check with nothing proven.
+        if template.resources.is_empty() {
+            return Err(invalid((
+                "$.Resources".to_owned(),
+                "the template has no resources; CloudFormation requires a Resources section with at least one resource, so pass the synthesized backup stack".to_owned(),
+            )));
+        }
         let resolver = Resolver::new(template, settings.environment.clone());
         let network = Network::from_template(template, &resolver).map_err(|m| invalid(split(m)))?;
         // Endpoint policies are checked here so that a malformed one is an
