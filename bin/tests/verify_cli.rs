@@ -293,3 +293,15 @@ fn missing_writer_fails() {
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     assert!(stdout(&output).contains("VIOLATED rule 0 expects allow but no cell matches"), "{}", stdout(&output));
 }
+
+#[test]
+fn scenario_typos_exit_two() {
+    let directory = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(case("09-put-from-bastion-internet.json")).unwrap();
+    for (from, to, named) in [("\"expected\"", "\"expect\"", "$.expect"), ("\"context\"", "\"contxt\"", "$.request.contxt")] {
+        assert!(original.contains(from), "{from}");
+        let file = write_temp(directory.path(), "typo.json", &original.replacen(from, to, 1));
+        let message = rejected(&["verify", "--scenario", path(&file)]);
+        assert!(message.contains(named), "{message}");
+    }
+}

@@ -8,12 +8,18 @@
 //! optional `expected` (`decision`, `decidedBy`, `reason`, `sources`).
 //! `vaultgate verify --scenario FILE` reads this format, and the core
 //! crate's tests keep a corpus of such files.
+//!
+//! Unknown keys are errors, so that a misspelt `expected` or `context`
+//! cannot make a file check nothing. Context values are strings; the
+//! typed keys below also take their JSON type, and their strings must
+//! parse as that type.
 
 use serde_json::{Map, Value as Json};
 
 use super::decision::{Decision, Evaluation};
 use super::document::{Policy, PolicyKind};
 use super::evaluate::{evaluate, OrgLevel, PolicySet};
+use super::condition::parse_date;
 use super::request::{Caller, Context, LockMode, Request, ResourceState};
 use crate::error::Error;
 
@@ -48,6 +54,11 @@ pub struct Expected {
 }
 
 type ParseResult<T> = Result<T, (String, String)>;
+
+/// Context keys whose values are dates, booleans or numbers.
+const DATE_KEYS: [&str; 3] = ["aws:CurrentTime", "aws:TokenIssueTime", "s3:object-lock-retain-until-date"];
+const BOOL_KEYS: [&str; 4] = ["aws:SecureTransport", "aws:MultiFactorAuthPresent", "aws:ViaAWSService", "aws:PrincipalIsAWSService"];
+const NUMBER_KEYS: [&str; 5] = ["aws:EpochTime", "aws:MultiFactorAuthAge", "s3:max-keys", "s3:object-lock-remaining-retention-days", "s3:signatureAge"];
 
 impl Scenario {
     /// Parses a scenario from JSON text; `source_name` (usually the file
@@ -86,6 +97,7 @@ impl Scenario {
 
 fn parse_scenario(value: &Json) -> ParseResult<Scenario> {
     let root = object(value, "$")?;
+    known_keys(root, "$", &["id", "description", "policies", "request", "resourceState", "expected"])?;
     let id = optional_string(root, "id", "$")?.unwrap_or_default();
     let description = optional_string(root, "description", "$")?.unwrap_or_default();
     let policies = match root.get("policies") {
@@ -129,6 +141,7 @@ fn named_policies(value: &Json, path: &str, kind: PolicyKind) -> ParseResult<Vec
         .map(|(index, item)| {
             let at = format!("{path}[{index}]");
             let entry = object(item, &at)?;
+            known_keys(entry, &at, &["name", "policy"])?;
             let name = required_string(entry, "name", &at)?;
             let policy = entry.get("policy").ok_or_else(|| (at.clone(), "missing policy".to_owned()))?;
             Policy::parse_at(policy, &name, kind, &format!("{at}.policy"))
@@ -143,6 +156,7 @@ fn org_levels(value: &Json, path: &str, kind: PolicyKind) -> ParseResult<Vec<Org
         .map(|(index, item)| {
             let at = format!("{path}[{index}]");
             let entry = object(item, &at)?;
+            known_keys(entry, &at, &["orgIdentifier", "policies"])?;
             let id = required_string(entry, "orgIdentifier", &at)?;
             let policies = named_policies(entry.get("policies").unwrap_or(&Json::Array(Vec::new())), &format!("{at}.policies"), kind)?;
             Ok(OrgLevel { id, policies })
@@ -152,17 +166,13 @@ fn org_levels(value: &Json, path: &str, kind: PolicyKind) -> ParseResult<Vec<Org
 
 fn parse_request(value: &Json, path: &str) -> ParseResult<Request> {
     let map = object(value, path)?;
+    known_keys(map, path, &["principal", "action", "resource", "resourceAccount", "context"])?;
     let mut context = Context::new();
     if let Some(entries) = map.get("context") {
         let at = format!("{path}.context");
         for (key, value) in object(entries, &at)? {
             let key_path = format!("{at}.{key}");
-            let scalar = |item: &Json, at: String| match item {
-                Json::String(text) => Ok(text.clone()),
-                Json::Bool(flag) => Ok(flag.to_string()),
-                Json::Number(number) => Ok(number.to_string()),
-                _ => Err((at, "a context value must be a string, number, boolean or a list of them".to_owned())),
-            };
+            let scalar = |item: &Json, at: String| context_value(key, item).map_err(|message| (at, message));
             let values = match value {
                 Json::Array(items) => {
                     items.iter().enumerate().map(|(i, item)| scalar(item, format!("{key_path}[{i}]"))).collect::<ParseResult<Vec<_>>>()?
@@ -211,6 +221,7 @@ fn parse_state(value: &Json, path: &str) -> ParseResult<ResourceState> {
 
 fn parse_expected(value: &Json, path: &str) -> ParseResult<Expected> {
     let map = object(value, path)?;
+    known_keys(map, path, &["decision", "decidedBy", "reason", "sources"])?;
     let name = required_string(map, "decision", path)?;
     let decision = Decision::from_name(&name).ok_or_else(|| {
         (format!("{path}.decision"), format!("{name:?} is not a decision; expected Allowed, ExplicitlyDenied, ImplicitlyDenied or Denied"))
@@ -229,6 +240,38 @@ fn parse_expected(value: &Json, path: &str) -> ParseResult<Expected> {
         reason: optional_string(map, "reason", path)?.unwrap_or_default(),
         sources,
     })
+}
+
+/// Rejects keys outside `allowed`, naming the key's JSON path.
+fn known_keys(map: &Map<String, Json>, path: &str, allowed: &[&str]) -> ParseResult<()> {
+    match map.keys().find(|key| !allowed.contains(&key.as_str())) {
+        Some(unknown) => Err((format!("{path}.{unknown}"), format!("unknown key `{unknown}`; expected one of {}", allowed.join(", ")))),
+        None => Ok(()),
+    }
+}
+
+/// Reads one context value as the string the evaluator compares, checking
+/// it against the key's type where the key has one.
+fn context_value(key: &str, item: &Json) -> Result<String, String> {
+    let typed = |keys: &[&str]| keys.iter().any(|k| k.eq_ignore_ascii_case(key));
+    let text = match item {
+        Json::String(text) => text.clone(),
+        Json::Bool(flag) if typed(&BOOL_KEYS) => flag.to_string(),
+        Json::Number(number) if typed(&NUMBER_KEYS) || typed(&DATE_KEYS) => number.to_string(),
+        other => {
+            return Err(format!("{key} takes a string, found {other}; write the value in quotes, as AWS sends every context value as text"));
+        }
+    };
+    if typed(&DATE_KEYS) && parse_date(&text).is_none() {
+        return Err(format!("{text:?} is not an ISO 8601 date or epoch seconds, which {key} takes, such as \"2025-06-01T03:00:00Z\""));
+    }
+    if typed(&BOOL_KEYS) && !(text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false")) {
+        return Err(format!("{text:?} is not true or false, which {key} takes"));
+    }
+    if typed(&NUMBER_KEYS) && text.trim().parse::<f64>().is_err() {
+        return Err(format!("{text:?} is not a number, which {key} takes"));
+    }
+    Ok(text)
 }
 
 fn object<'a>(value: &'a Json, path: &str) -> ParseResult<&'a Map<String, Json>> {
@@ -268,6 +311,41 @@ mod tests {
     fn invalid_json_names_line() {
         let message = Scenario::parse_str("{\"id\": ", "case.json").unwrap_err().to_string();
         assert!(message.contains("line 1"), "{message}");
+    }
+
+    const REQUEST: &str = r#""principal": "anonymous", "action": "s3:PutObject", "resource": "arn:aws:s3:::b/k", "resourceAccount": "111122223333""#;
+
+    fn rejection(text: &str) -> String {
+        Scenario::parse_str(text, "c.json").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn unknown_keys_name_their_path() {
+        let message = rejection(&format!(r#"{{"request": {{{REQUEST}}}, "expect": {{"decision": "Allowed"}}}}"#));
+        assert!(message.contains("at $.expect:"), "{message}");
+        assert!(message.contains("expected one of id, description, policies, request, resourceState, expected"), "{message}");
+        let message = rejection(&format!(r#"{{"request": {{{REQUEST}, "contxt": {{}}}}}}"#));
+        assert!(message.contains("$.request.contxt"), "{message}");
+        let message = rejection(&format!(r#"{{"request": {{{REQUEST}}}, "expected": {{"decision": "Allowed", "decided_by": "x"}}}}"#));
+        assert!(message.contains("$.expected.decided_by"), "{message}");
+        let message = rejection(&format!(r#"{{"request": {{{REQUEST}}}, "policies": {{"identity": [{{"name": "p", "polciy": {{}}}}]}}}}"#));
+        assert!(message.contains("$.policies.identity[0].polciy"), "{message}");
+    }
+
+    #[test]
+    fn context_values_are_typed() {
+        let with_context = |context: &str| format!(r#"{{"request": {{{REQUEST}, "context": {context}}}}}"#);
+        let message = rejection(&with_context(r#"{"aws:SourceVpce": 5}"#));
+        assert!(message.contains("$.request.context.aws:SourceVpce"), "{message}");
+        assert!(message.contains("takes a string"), "{message}");
+        let message = rejection(&with_context(r#"{"aws:CurrentTime": "not a date"}"#));
+        assert!(message.contains("$.request.context.aws:CurrentTime"), "{message}");
+        assert!(message.contains("not an ISO 8601 date"), "{message}");
+        let message = rejection(&with_context(r#"{"aws:SecureTransport": "yes"}"#));
+        assert!(message.contains("not true or false"), "{message}");
+        let parsed = Scenario::parse_str(&with_context(r#"{"aws:SecureTransport": true, "s3:max-keys": 10, "aws:CurrentTime": "2025-06-01"}"#), "c.json").unwrap();
+        assert_eq!(parsed.request.context.value("aws:SecureTransport"), Some("true"));
+        assert_eq!(parsed.request.context.value("s3:max-keys"), Some("10"));
     }
 
     #[test]
