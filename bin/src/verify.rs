@@ -119,6 +119,8 @@ fn run_scenario(path: &Path, format: ReportFormat) -> Result<(), CliError> {
     let scenario = Scenario::parse_str(&read(path)?, &name)?;
     let evaluation = scenario.evaluate();
     let expected = scenario.expected.as_ref().map(|expected| expected.decision);
+    // The decision, the layers and the Sids that `decidedBy` names.
+    let mismatches = scenario.mismatches(&evaluation);
     match format {
         ReportFormat::Json => {
             let value = json!({
@@ -128,7 +130,8 @@ fn run_scenario(path: &Path, format: ReportFormat) -> Result<(), CliError> {
                 "decidedBy": evaluation.decided_by,
                 "reason": evaluation.reason,
                 "expected": expected,
-                "matchesExpected": expected.map(|decision| decision == evaluation.decision),
+                "matchesExpected": expected.map(|_| mismatches.is_empty()),
+                "mismatches": mismatches,
             });
             emit(&format!("{}\n", serde_json::to_string_pretty(&value).expect("evaluations serialize")))?;
         }
@@ -139,16 +142,18 @@ fn run_scenario(path: &Path, format: ReportFormat) -> Result<(), CliError> {
             }
             let _ = writeln!(text, "  {}", evaluation.reason);
             if let Some(expected) = expected {
-                let _ = writeln!(text, "  expected {expected}: {}", if expected == evaluation.decision { "matches" } else { "DIFFERS" });
+                let _ = writeln!(text, "  expected {expected}: {}", if mismatches.is_empty() { "matches" } else { "DIFFERS" });
+            }
+            for mismatch in &mismatches {
+                let _ = writeln!(text, "    {mismatch}");
             }
             emit(&text)?;
         }
     }
-    match expected {
-        Some(expected) if expected != evaluation.decision => {
-            Err(CliError::Failed(format!("{name}: expected {expected}, evaluated {}", evaluation.decision)))
-        }
-        _ => Ok(()),
+    if mismatches.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Failed(format!("{name}: {}", mismatches.join("; "))))
     }
 }
 

@@ -305,3 +305,34 @@ fn scenario_typos_exit_two() {
         assert!(message.contains(named), "{message}");
     }
 }
+
+#[test]
+fn scenario_wrong_deciding_sid_exits_one() {
+    let directory = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(case("09-put-from-bastion-internet.json"))
+        .unwrap()
+        .replace("\"decidedBy\": \"bucket policy DenyOutsideBackupEndpoint\"", "\"decidedBy\": \"bucket policy DenyInsecureTransport\"");
+    assert!(text.contains("DenyInsecureTransport\""), "the case changed");
+    let file = write_temp(directory.path(), "wrong-sid.json", &text);
+    let output = run(&["verify", "--scenario", path(&file)]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(stdout(&output).contains("decidedBy names DenyInsecureTransport"), "{}", stdout(&output));
+}
+
+#[test]
+fn plain_text_template_is_named_as_such() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = write_temp(directory.path(), "notes.txt", "not json {\n");
+    let message = rejected(&["verify", path(&file)]);
+    assert!(message.contains("neither valid JSON nor a YAML mapping"), "{message}");
+}
+
+#[test]
+fn root_cells_name_their_grant() {
+    let output = run(&["verify", path(&stack_fixture()), "--format", "json"]);
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let cell = report["matrix"].as_array().unwrap().iter().find(|c| c["source"] == "account-root" && c["action"] == "s3:PutBucketPolicy").unwrap();
+    assert_eq!(cell["decision"], "Allowed");
+    assert_eq!(cell["decidedBy"][0]["policy"], "account root user", "{cell}");
+    assert!(stdout(&run(&["verify", path(&stack_fixture())])).contains("s3:PutBucketPolicy                    identity allow in account root user"));
+}

@@ -270,6 +270,14 @@ impl Template {
             location: err.location().map(|at| format!("line {}, column {}", at.line(), at.column())),
             message: err.to_string(),
         })?;
+        // Plain text parses as a YAML string, which is no template at all.
+        if !yaml.is_mapping() {
+            return Err(Error::Parse {
+                source_name: source.to_owned(),
+                location: Some("$".to_owned()),
+                message: "the text is neither valid JSON nor a YAML mapping; a template is a JSON object or a YAML mapping with a Resources section".to_owned(),
+            });
+        }
         let json = yaml_to_json(yaml).map_err(|message| Error::Parse {
             source_name: source.to_owned(),
             location: None,

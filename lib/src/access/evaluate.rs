@@ -138,6 +138,11 @@ pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
     let mut identity_grants = Vec::new();
     collect(&mut identity_grants, &subject, Layer::Identity, None, identity, Effect::Allow);
     let identity_allows = root_owner_or_root(caller) || !identity_grants.is_empty();
+    // The root user has no policies; name its implicit grant so that every
+    // allowed request says what allowed it.
+    if root_owner_or_root(caller) && identity_grants.is_empty() {
+        identity_grants.push(Deciding { layer: Layer::Identity, scope: None, policy: Some(ROOT_GRANT.to_owned()), statement: None, effect: "allow" });
+    }
     let mut limit_grants = Vec::new();
     let mut limit_missing = Vec::new();
     if !boundary.is_empty() {
@@ -204,13 +209,17 @@ pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
     }
     let mut decided_by = granted;
     decided_by.extend(grants);
-    let reason = if root_owner_or_root(caller) && decided_by.iter().all(|d| d.layer != Layer::Identity && d.layer != Layer::Resource) {
+    let only_root_grant = decided_by.iter().all(|d| d.policy.as_deref() == Some(ROOT_GRANT) || (d.layer != Layer::Identity && d.layer != Layer::Resource));
+    let reason = if root_owner_or_root(caller) && only_root_grant {
         "the account root user has full access in its own account and nothing denied".to_owned()
     } else {
         format!("allowed by {} and no Deny matched", join(&decided_by))
     };
     Evaluation { decision: Decision::Allowed, decided_by, reason }
 }
+
+/// The policy name of the root user's implicit identity grant.
+const ROOT_GRANT: &str = "account root user";
 
 fn root_owner_or_root(caller: &Caller) -> bool {
     matches!(caller, Caller::Root { .. })

@@ -16,7 +16,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::decision::{Decision, Evaluation};
+use super::decision::{Decision, Evaluation, Layer};
 use super::document::{Policy, PolicyKind};
 use super::evaluate::{evaluate, OrgLevel, PolicySet};
 use super::condition::parse_date;
@@ -93,6 +93,81 @@ impl Scenario {
     pub fn evaluate(&self) -> Evaluation {
         evaluate(&self.policies, &self.request, &self.state)
     }
+
+    /// Compares an evaluation with the expected result: the decision, the
+    /// layers the head of `decidedBy` names (before any `(` or `;`), and
+    /// every statement `Sid` of the scenario's policies that `decidedBy`
+    /// names as a whole word. Returns one line per difference; an empty
+    /// list when nothing differs or nothing is expected.
+    pub fn mismatches(&self, evaluation: &Evaluation) -> Vec<String> {
+        let Some(expected) = &self.expected else { return Vec::new() };
+        if evaluation.decision != expected.decision {
+            return vec![format!("expected {}, got {} ({})", expected.decision, evaluation.decision, evaluation.reason)];
+        }
+        let mut differences = Vec::new();
+        let layers = evaluation.layers();
+        for layer in named_layers(&expected.decided_by) {
+            if !layers.contains(&layer) {
+                differences.push(format!("decidedBy names layer {layer}, evaluation names {layers:?}"));
+            }
+        }
+        let statements = evaluation.statements();
+        for sid in self.named_sids(&expected.decided_by) {
+            if !statements.contains(&sid.as_str()) {
+                differences.push(format!("decidedBy names {sid}, evaluation names {statements:?}"));
+            }
+        }
+        differences
+    }
+
+    /// Returns the statement ids of the scenario's policies that appear as
+    /// whole words in `text`.
+    fn named_sids(&self, text: &str) -> Vec<String> {
+        let set = &self.policies;
+        let policies = set
+            .identity
+            .iter()
+            .chain(&set.resource)
+            .chain(&set.vpc_endpoints)
+            .chain(&set.permission_boundary)
+            .chain(&set.session)
+            .chain(set.scps.iter().chain(&set.rcps).flat_map(|level| &level.policies));
+        let mut sids: Vec<String> = policies.flat_map(|policy| policy.statements.iter().filter_map(|s| s.sid.clone())).collect();
+        sids.sort();
+        sids.dedup();
+        sids.retain(|sid| text.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == sid));
+        sids
+    }
+}
+
+/// Returns the layers that the head of a `decidedBy` text names, before any
+/// `(` or `;` that starts an explanation. Only whole words count, so that a
+/// Sid such as `DenyOutsideBackupEndpoint` does not read as "endpoint".
+fn named_layers(decided_by: &str) -> Vec<Layer> {
+    let head = decided_by.split(['(', ';']).next().unwrap_or_default().to_ascii_lowercase();
+    let keywords: [(&str, Layer); 9] = [
+        ("identity", Layer::Identity),
+        ("bucket policy", Layer::Resource),
+        ("resource policy", Layer::Resource),
+        ("endpoint", Layer::VpcEndpoint),
+        ("scp", Layer::Scp),
+        ("rcp", Layer::Rcp),
+        ("boundary", Layer::PermissionBoundary),
+        ("session", Layer::Session),
+        ("object lock", Layer::ObjectLock),
+    ];
+    let words: Vec<&str> = head.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let phrase_present = |keyword: &str| {
+        let keyword: Vec<&str> = keyword.split(' ').collect();
+        words.windows(keyword.len()).any(|window| window == keyword.as_slice())
+    };
+    let mut layers = Vec::new();
+    for (keyword, layer) in keywords {
+        if phrase_present(keyword) && !layers.contains(&layer) {
+            layers.push(layer);
+        }
+    }
+    layers
 }
 
 fn parse_scenario(value: &Json) -> ParseResult<Scenario> {
