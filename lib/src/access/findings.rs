@@ -322,14 +322,14 @@ fn trust_findings(model: &StackModel, found: &mut Vec<Finding>) {
         if granted.is_empty() {
             continue;
         }
-        let shown = match granted.len() {
+        let granted_list = match granted.len() {
             0..=4 => granted.join(", "),
             count => format!("{} and {} more", granted[..4].join(", "), count - 4),
         };
         let trusted: Vec<String> = open.iter().map(|o| format!("statement {} trusts {}", o.statement, o.trusted)).collect();
         found.push(error("role-trust-allows-outsiders", &role.logical_id, format!(
             "the role's policies grant {} and its trust policy lets callers outside the account assume it ({}) with no aws:PrincipalOrgID, aws:PrincipalArn or sts:ExternalId condition; name the trusted principals of this account in Principal, or add such a condition",
-            shown,
+            granted_list,
             trusted.join("; ")
         )));
     }
