@@ -387,8 +387,16 @@ pub fn missing_credentials_are_named(moto: &Moto) {
     let run = run(&moto.url, &["deploy", "--stack-name", "credentials-test", "--yes", &template], &[("AWS_ACCESS_KEY_ID", None), ("AWS_SECRET_ACCESS_KEY", None)]);
 
     run.expect_code(1);
-    assert!(run.stderr.contains("no usable AWS credentials"), "{}", run.stderr);
-    assert!(run.stderr.contains("Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or set AWS_PROFILE (or pass --profile)"), "{}", run.stderr);
+    let first_line = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first_line.starts_with("error: no usable AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or set AWS_PROFILE (or pass --profile)"),
+        "the message leads with what to set: {}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("The SDK's credential chain reported: "), "{}", run.stderr);
+    assert!(run.stderr.contains("Environment: the credential provider was not enabled"), "the causes are shown: {}", run.stderr);
+    assert!(!run.stderr.contains("CredentialsNotLoaded("), "no Debug dump: {}", run.stderr);
+    assert!(run.stderr.len() < 1000, "{} bytes: {}", run.stderr.len(), run.stderr);
 }
 
 pub fn unreachable_endpoint_shows_cause(_moto: &Moto) {
@@ -401,4 +409,5 @@ pub fn unreachable_endpoint_shows_cause(_moto: &Moto) {
     run.expect_code(1);
     assert!(run.stderr.contains("describing stack offline-test failed: dispatch failure"), "{}", run.stderr);
     assert!(run.stderr.contains("Connection refused"), "the cause behind the dispatch failure is shown: {}", run.stderr);
+    assert!(!run.stderr.contains("DispatchFailure("), "no Debug dump: {}", run.stderr);
 }
