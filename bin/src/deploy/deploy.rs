@@ -52,6 +52,9 @@ pub async fn deploy(context: &Context, config: &DeployConfig, loaded: &LoadedTem
         _ => None,
     };
     let (parameters, values) = resolve_parameters(&loaded.template, &config.parameters, existing.filter(|_| updating))?;
+    if let Some(warning) = open_ssh_warning(&values.new) {
+        context.ui.line(warning);
+    }
 
     let backup_names = if loaded.body.len() > MAX_INLINE_TEMPLATE_BYTES {
         backup_bucket_names(context, existing, deployed.as_ref(), &loaded.template).await?
@@ -307,6 +310,24 @@ async fn backup_bucket_names(
     Ok(names)
 }
 
+/// The template parameter that sets the address block allowed to reach the
+/// bastion over SSH.
+const SSH_CIDR_PARAMETER: &str = "SshCidr";
+
+/// Returns a warning when the SSH parameter admits every address. It is a
+/// warning, not a refusal: the bastion still needs the key pair, and a
+/// short test may mean it.
+pub fn open_ssh_warning(values: &IndexMap<String, String>) -> Option<String> {
+    let cidr = values.get(SSH_CIDR_PARAMETER)?.trim();
+    if cidr != "0.0.0.0/0" && cidr != "::/0" {
+        return None;
+    }
+    Some(format!(
+        "warning: {SSH_CIDR_PARAMETER} is {cidr}, so the bastion accepts SSH connections from any address on the internet; \
+         pass --parameter {SSH_CIDR_PARAMETER}=ADDRESS/32 with your own address to narrow it"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,5 +369,21 @@ mod tests {
         assert_eq!(parameters[1].use_previous_value(), Some(true));
         assert_eq!(values.new["SshCidr"], "1.2.3.4/32");
         assert_eq!(values.new["LatestAmiId"], "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+    }
+
+    #[test]
+    fn open_ssh_cidr_warns() {
+        for open in ["0.0.0.0/0", "::/0"] {
+            let values = IndexMap::from([("SshCidr".to_owned(), open.to_owned())]);
+            let warning = open_ssh_warning(&values).expect("a warning");
+            assert!(warning.starts_with(&format!("warning: SshCidr is {open}, so the bastion accepts SSH")), "{warning}");
+        }
+    }
+
+    #[test]
+    fn narrow_ssh_cidr_is_quiet() {
+        let values = IndexMap::from([("SshCidr".to_owned(), "203.0.113.7/32".to_owned())]);
+        assert_eq!(open_ssh_warning(&values), None);
+        assert_eq!(open_ssh_warning(&IndexMap::new()), None);
     }
 }

@@ -208,3 +208,19 @@ async fn unattended_run_without_yes_is_refused() {
     assert_eq!(execute.num_calls(), 0);
     assert_eq!(delete.num_calls(), 1);
 }
+
+#[tokio::test]
+async fn open_ssh_cidr_is_warned_not_refused() {
+    let mut rules = existing_stack_rules();
+    rules.extend(update_planning_rules(vec![resource_change(ChangeAction::Modify, "BastionSecurityGroup", "AWS::EC2::SecurityGroup", Some(Replacement::False))]));
+    let execute = rules.last().unwrap().clone();
+    let (context, output) = context(&rules.iter().collect::<Vec<_>>(), ScriptedPrompt::unattended());
+    let mut settings = config();
+    settings.parameters.insert("SshCidr".to_owned(), "0.0.0.0/0".to_owned());
+
+    let outcome = deploy(&context, &settings, &fixture()).await.unwrap();
+
+    assert_eq!(outcome, Outcome::Succeeded, "{}", text(&output));
+    assert_eq!(execute.num_calls(), 1);
+    assert!(text(&output).contains("warning: SshCidr is 0.0.0.0/0, so the bastion accepts SSH connections from any address"), "{}", text(&output));
+}
