@@ -30,6 +30,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("no_op_update_reports_no_changes", scenarios::no_op_update_reports_no_changes),
     ("no_op_change_set_is_deleted", scenarios::no_op_change_set_is_deleted),
     ("bucket_replacement_is_refused", scenarios::bucket_replacement_is_refused),
+    ("dropping_retain_is_refused", scenarios::dropping_retain_is_refused),
     ("failed_execution_is_reported", scenarios::failed_execution_is_reported),
     ("destroy_keeps_retained_bucket", scenarios::destroy_keeps_retained_bucket),
     ("destroy_reports_failed_delete", scenarios::destroy_reports_failed_delete),

@@ -267,6 +267,36 @@ pub fn bucket_replacement_is_refused(moto: &Moto) {
     assert_eq!(change_sets(moto, &stack_id).len(), 1, "the refused change set is deleted");
 }
 
+pub fn dropping_retain_is_refused(moto: &Moto) {
+    let directory = tempfile::tempdir().unwrap();
+    let original = write(&directory, "original.json", &fixture());
+    let mut unretained = fixture();
+    unretained["Resources"]["BackupBucket"]["DeletionPolicy"] = json!("Delete");
+    unretained["Resources"]["BackupBucket"]["UpdateReplacePolicy"] = json!("Delete");
+    let unretained = write(&directory, "unretained.json", &unretained);
+    let mut args = vec!["deploy", "--stack-name", "unprotect-test", "--yes", original.to_str().unwrap()];
+    args.extend(PARAMETERS);
+    deploy_tool(moto, &args).expect_code(0);
+
+    let mut args = vec!["deploy", "--stack-name", "unprotect-test", "--yes", unretained.to_str().unwrap()];
+    args.extend(PARAMETERS);
+    args.extend(["--parameter", "LatestAmiId=/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"]);
+    let run = deploy_tool(moto, &args);
+
+    run.expect_code(3);
+    assert!(
+        run.stdout.contains("  - BackupBucket (AWS::S3::Bucket) would lose its protection (DeletionPolicy Retain -> Delete, UpdateReplacePolicy Retain -> Delete)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("deploy again with --allow-unprotect BackupBucket"), "{}", run.stderr);
+    let (stack_id, status) = stack(moto, "unprotect-test");
+    assert_eq!(status, StackStatus::CreateComplete);
+    let deployed: Json = serde_json::from_str(&deployed_template(moto, &stack_id)).expect("deployed template JSON");
+    assert_eq!(deployed["Resources"]["BackupBucket"]["DeletionPolicy"], json!("Retain"));
+    assert_eq!(change_sets(moto, &stack_id).len(), 1, "the refused change set is deleted");
+}
+
 pub fn failed_execution_is_reported(moto: &Moto) {
     let directory = tempfile::tempdir().unwrap();
     let mut broken = small_template();

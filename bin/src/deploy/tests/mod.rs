@@ -99,6 +99,7 @@ pub fn config() -> DeployConfig {
         yes: true,
         timeout: Duration::from_secs(10),
         allow_replacement: BTreeSet::new(),
+        allow_unprotect: BTreeSet::new(),
         approval: Approval::Broadening,
         replace_failed_stack: false,
         template_bucket: None,
