@@ -117,6 +117,11 @@ pub struct DestroyArgs {
     /// Deletes without asking for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// Logical ID of a bucket that the stack's deletion may delete with every
+    /// object in it, because no `DeletionPolicy: Retain` keeps it. Without
+    /// it, destroy refuses to delete such a stack. Repeat for each.
+    #[arg(long = "delete-bucket", value_name = "LOGICAL_ID")]
+    pub delete_buckets: Vec<String>,
     /// Seconds to wait for the deletion to finish before giving up watching.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
     pub timeout: u64,

@@ -217,7 +217,8 @@ async fn run(cli: Cli) -> Result<Outcome, DeployError> {
         Command::Destroy(args) => {
             let stack_name = args::validated_stack_name(&args.stack_name)?;
             let context = connect(&args.aws).await?;
-            destroy::destroy(&context, &stack_name, args.yes, Duration::from_secs(args.timeout.max(1))).await
+            let delete_buckets = args.delete_buckets.iter().cloned().collect();
+            destroy::destroy(&context, &stack_name, args.yes, Duration::from_secs(args.timeout.max(1)), &delete_buckets).await
         }
         Command::Watch(args) => {
             let stack_name = args::validated_stack_name(&args.stack_name)?;

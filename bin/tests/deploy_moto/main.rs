@@ -33,6 +33,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("dropping_retain_is_refused", scenarios::dropping_retain_is_refused),
     ("failed_execution_is_reported", scenarios::failed_execution_is_reported),
     ("destroy_keeps_retained_bucket", scenarios::destroy_keeps_retained_bucket),
+    ("destroy_needs_flag_for_unretained_bucket", scenarios::destroy_needs_flag_for_unretained_bucket),
     ("destroy_reports_failed_delete", scenarios::destroy_reports_failed_delete),
     ("large_template_goes_through_bucket", scenarios::large_template_goes_through_bucket),
     ("large_template_needs_bucket", scenarios::large_template_needs_bucket),

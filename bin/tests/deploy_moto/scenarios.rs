@@ -335,6 +335,34 @@ pub fn destroy_keeps_retained_bucket(moto: &Moto) {
     assert_eq!(described.stacks()[0].stack_status(), Some(&StackStatus::DeleteComplete));
 }
 
+pub fn destroy_needs_flag_for_unretained_bucket(moto: &Moto) {
+    let directory = tempfile::tempdir().unwrap();
+    let mut unretained = small_template();
+    unretained["Resources"]["BackupBucket"]["DeletionPolicy"] = json!("Delete");
+    unretained["Resources"]["BackupBucket"]["UpdateReplacePolicy"] = json!("Delete");
+    let template = write(&directory, "unretained.json", &unretained);
+    let created = deploy_tool(moto, &["deploy", "--stack-name", "unretained-test", "--yes", template.to_str().unwrap()]);
+    created.expect_code(0);
+    assert!(created.stdout.contains("WARNING: backup bucket BackupBucket has Object Lock but DeletionPolicy Delete"), "{}", created.stdout);
+    let (stack_id, _) = stack(moto, "unretained-test");
+    let bucket = physical_id(moto, &stack_id, "BackupBucket");
+
+    let refused = deploy_tool(moto, &["destroy", "--stack-name", "unretained-test", "--yes"]);
+
+    refused.expect_code(3);
+    assert!(refused.stdout.contains(&format!("  - {bucket} (BackupBucket, AWS::S3::Bucket, Object Lock): DeletionPolicy Delete")), "{}", refused.stdout);
+    assert!(refused.stderr.contains("destroy again with --delete-bucket BackupBucket"), "{}", refused.stderr);
+    assert_eq!(stack(moto, "unretained-test").1, StackStatus::CreateComplete);
+    block_on(s3(moto).head_bucket().bucket(&bucket).send()).expect("the bucket still exists");
+
+    let allowed = deploy_tool(moto, &["destroy", "--stack-name", "unretained-test", "--yes", "--delete-bucket", "BackupBucket"]);
+
+    allowed.expect_code(0);
+    assert!(allowed.stdout.contains(&format!("WARNING: --delete-bucket BackupBucket: deleting stack unretained-test deletes bucket {bucket}")), "{}", allowed.stdout);
+    let described = block_on(cfn(moto).describe_stacks().stack_name(&stack_id).send()).expect("describe by ID");
+    assert_eq!(described.stacks()[0].stack_status(), Some(&StackStatus::DeleteComplete));
+}
+
 pub fn destroy_reports_failed_delete(moto: &Moto) {
     let mut args = vec!["deploy", "--stack-name", "destroy-full", "--yes"];
     args.extend(PARAMETERS);

@@ -8,6 +8,7 @@
 //! and the status reasons CloudFormation writes. Rules that answer by stack
 //! ID match only that ID, so a poll by name finds no rule and panics.
 
+mod destroying;
 mod errors;
 mod execution;
 mod planning;
