@@ -91,7 +91,7 @@ async fn named_bucket_is_deleted() {
     assert!(printed.contains("warning: --delete-bucket Nope matches no bucket"), "{printed}");
 }
 
-/// An S3 client whose HeadBucket finds every bucket, for the check of
+/// Builds an S3 client whose HeadBucket finds every bucket, for the check of
 /// retained buckets after a deletion.
 fn s3_finding_buckets() -> aws_sdk_s3::Client {
     let head = mock!(aws_sdk_s3::Client::head_bucket).then_output(|| aws_sdk_s3::operation::head_bucket::HeadBucketOutput::builder().build());

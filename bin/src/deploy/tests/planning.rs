@@ -235,8 +235,8 @@ fn unretained_fixture() -> LoadedTemplate {
     template_source::from_template(template, "unretained.json".to_owned()).unwrap()
 }
 
-/// A change set that modifies the bucket in place, as CloudFormation
-/// reports an update of its policies alone.
+/// Builds a change that modifies the bucket in place, without replacement,
+/// so that only the policy guard can object to it.
 fn bucket_modified_in_place() -> Change {
     resource_change(ChangeAction::Modify, "BackupBucket", "AWS::S3::Bucket", Some(Replacement::False))
 }
