@@ -375,7 +375,7 @@ pub fn unretained_lock_warnings(new: &Template) -> Vec<String> {
             continue;
         }
         warnings.push(format!(
-            "WARNING: backup bucket {logical_id} has Object Lock but DeletionPolicy {} and UpdateReplacePolicy {}: \
+            "WARNING: bucket {logical_id} has Object Lock but DeletionPolicy {} and UpdateReplacePolicy {}: \
              deleting the stack or replacing the bucket deletes it and its backups once no version is locked \
              (vaultgate writes this for removal_policy = \"destroy_backups\"; keep the default \"retain\" to keep the backups)",
             policy_name(deletion),
@@ -598,6 +598,6 @@ mod tests {
         let warnings = unretained_lock_warnings(&new);
 
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].starts_with("WARNING: backup bucket BackupBucket has Object Lock but DeletionPolicy Delete and UpdateReplacePolicy Delete"), "{}", warnings[0]);
+        assert!(warnings[0].starts_with("WARNING: bucket BackupBucket has Object Lock but DeletionPolicy Delete and UpdateReplacePolicy Delete"), "{}", warnings[0]);
     }
 }

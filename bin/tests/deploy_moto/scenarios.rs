@@ -343,7 +343,7 @@ pub fn destroy_needs_flag_for_unretained_bucket(moto: &Moto) {
     let template = write(&directory, "unretained.json", &unretained);
     let created = deploy_tool(moto, &["deploy", "--stack-name", "unretained-test", "--yes", template.to_str().unwrap()]);
     created.expect_code(0);
-    assert!(created.stdout.contains("WARNING: backup bucket BackupBucket has Object Lock but DeletionPolicy Delete"), "{}", created.stdout);
+    assert!(created.stdout.contains("WARNING: bucket BackupBucket has Object Lock but DeletionPolicy Delete"), "{}", created.stdout);
     let (stack_id, _) = stack(moto, "unretained-test");
     let bucket = physical_id(moto, &stack_id, "BackupBucket");
 

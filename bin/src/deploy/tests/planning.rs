@@ -305,6 +305,6 @@ async fn new_unretained_lock_bucket_warns() {
 
     assert!(matches!(error, DeployError::Refused(ref m) if m.contains("declined")), "a warning, not a refusal by a guard: {error}");
     let printed = text(&output);
-    assert!(printed.contains("WARNING: backup bucket BackupBucket has Object Lock but DeletionPolicy Delete and UpdateReplacePolicy Delete"), "{printed}");
+    assert!(printed.contains("WARNING: bucket BackupBucket has Object Lock but DeletionPolicy Delete and UpdateReplacePolicy Delete"), "{printed}");
     assert!(!printed.contains("Refused:"), "{printed}");
 }
