@@ -1,4 +1,5 @@
-//! The `vaultgate` command: `synth` writes the backup stack's template.
+//! The `vaultgate` command: `synth` writes the backup stack's template and
+//! `verify` proves, from a template alone, who can do what to the bucket.
 //!
 //! Arguments are parsed in two steps: clap reads the raw flags, then each
 //! command turns them into a validated plan before touching the disk.
@@ -11,7 +12,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Synthesizes the private-subnet S3 backup architecture to CloudFormation.
+/// Synthesizes the private-subnet S3 backup architecture to CloudFormation
+/// and proves its access rules before deployment.
 #[derive(Debug, Parser)]
 #[command(name = "vaultgate", version, about)]
 struct Cli {

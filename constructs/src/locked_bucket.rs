@@ -334,8 +334,11 @@ impl LockedBucket {
             .resource(objects_arn(&bucket))
             .condition("Bool", "aws:SecureTransport", vec![Expr::string("false")])];
         if let Some(key) = &kms_key_arn {
-            // Default encryption covers uploads that name no encryption; these
-            // denies stop an upload that asks for SSE-S3 or another key.
+            // Default encryption covers uploads that name no encryption, so
+            // these denies apply only when a request sends the header (the
+            // Null condition) and names SSE-S3 or another key. A negated
+            // operator alone, IfExists or not, also matches an absent header
+            // and would refuse every plain upload.
             statements.push(
                 Statement::deny()
                     .sid("DenyUploadsWithOtherEncryption")
@@ -343,7 +346,8 @@ impl LockedBucket {
                     .actions(&["s3:PutObject"])
                     .resource(bucket_arn(&bucket))
                     .resource(objects_arn(&bucket))
-                    .condition("StringNotEqualsIfExists", "s3:x-amz-server-side-encryption", vec![Expr::string("aws:kms")]),
+                    .condition("Null", "s3:x-amz-server-side-encryption", vec![Expr::string("false")])
+                    .condition("StringNotEquals", "s3:x-amz-server-side-encryption", vec![Expr::string("aws:kms")]),
             );
             statements.push(
                 Statement::deny()
@@ -352,7 +356,8 @@ impl LockedBucket {
                     .actions(&["s3:PutObject"])
                     .resource(bucket_arn(&bucket))
                     .resource(objects_arn(&bucket))
-                    .condition("StringNotEqualsIfExists", "s3:x-amz-server-side-encryption-aws-kms-key-id", vec![key.clone()]),
+                    .condition("Null", "s3:x-amz-server-side-encryption-aws-kms-key-id", vec![Expr::string("false")])
+                    .condition("StringNotEquals", "s3:x-amz-server-side-encryption-aws-kms-key-id", vec![key.clone()]),
             );
         }
         let document = PolicyDocument::new(statements.clone());

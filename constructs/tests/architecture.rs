@@ -430,9 +430,10 @@ fn kms_denies_other_encryption() {
     let all = statements(&policy["Properties"]["PolicyDocument"]);
     let other_key = all.iter().find(|s| s["Sid"] == "DenyUploadsWithOtherKmsKey").unwrap();
     assert_eq!(
-        other_key["Condition"]["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption-aws-kms-key-id"],
+        other_key["Condition"]["StringNotEquals"]["s3:x-amz-server-side-encryption-aws-kms-key-id"],
         json!({"Fn::GetAtt": [key, "Arn"]})
     );
+    assert_eq!(other_key["Condition"]["Null"]["s3:x-amz-server-side-encryption-aws-kms-key-id"], "false");
     assert!(all.iter().any(|s| s["Sid"] == "DenyUploadsWithOtherEncryption"));
 }
 
@@ -504,4 +505,14 @@ fn x86_instance_types_accepted() {
         config.bastion.instance_type = instance_type.into();
         assert!(config.build().is_ok(), "{instance_type}");
     }
+}
+
+#[test]
+fn kms_plain_upload_allowed() {
+    use vaultgate_core::access::{assert_access, Decision};
+    let mut config = BackupConfig::default();
+    config.bucket.encryption = Encryption::Kms;
+    let template = synthesize(&config);
+    let private_subnet = resource(&template, "AWS::EC2::Subnet", "BackupPrivateSubnet").0;
+    assert_access(&template).source(&private_subnet).action("s3:PutObject").is(Decision::Allowed);
 }
