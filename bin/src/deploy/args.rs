@@ -77,6 +77,12 @@ pub struct DeployArgs {
     /// Repeat for each.
     #[arg(long = "allow-replacement", value_name = "LOGICAL_ID")]
     pub allow_replacement: Vec<String>,
+    /// Logical ID of a protected resource whose `DeletionPolicy` or
+    /// `UpdateReplacePolicy` this deployment may weaken (such as from
+    /// `Retain` to `Delete`), so that a later removal, replacement or stack
+    /// deletion deletes it and its data. Repeat for each.
+    #[arg(long = "allow-unprotect", value_name = "LOGICAL_ID")]
+    pub allow_unprotect: Vec<String>,
     /// When to ask before a change that broadens access to the backup bucket.
     #[arg(long, value_enum, default_value_t = Approval::Broadening)]
     pub require_approval: Approval,
@@ -111,6 +117,11 @@ pub struct DestroyArgs {
     /// Deletes without asking for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// Logical ID of a bucket that the stack's deletion may delete with every
+    /// object in it, because no `DeletionPolicy: Retain` keeps it. Without
+    /// it, destroy refuses to delete such a stack. Repeat for each.
+    #[arg(long = "delete-bucket", value_name = "LOGICAL_ID")]
+    pub delete_buckets: Vec<String>,
     /// Seconds to wait for the deletion to finish before giving up watching.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
     pub timeout: u64,
@@ -151,6 +162,7 @@ pub struct DeployConfig {
     pub yes: bool,
     pub timeout: Duration,
     pub allow_replacement: BTreeSet<String>,
+    pub allow_unprotect: BTreeSet<String>,
     pub approval: Approval,
     pub replace_failed_stack: bool,
     pub template_bucket: Option<String>,
@@ -186,6 +198,7 @@ impl DeployConfig {
             yes: args.yes,
             timeout: Duration::from_secs(args.timeout),
             allow_replacement: args.allow_replacement.iter().cloned().collect(),
+            allow_unprotect: args.allow_unprotect.iter().cloned().collect(),
             approval: args.require_approval,
             replace_failed_stack: args.replace_failed_stack,
             template_bucket: args.template_bucket.clone(),

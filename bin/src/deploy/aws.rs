@@ -7,10 +7,9 @@
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_cloudformation::config::ProvideCredentials;
-use aws_sdk_cloudformation::error::DisplayErrorContext;
 
 use super::args::AwsArgs;
-use super::DeployError;
+use super::{error_chain, DeployError};
 
 /// The clients a subcommand uses, and the region they talk to.
 pub struct Clients {
@@ -44,17 +43,13 @@ pub async fn connect(args: &AwsArgs) -> Result<Clients, DeployError> {
         )));
     };
     let Some(provider) = config.credentials_provider() else {
-        return Err(DeployError::Config("no AWS credentials provider is configured".to_owned()));
+        return Err(DeployError::Config(format!("no AWS credentials provider is configured: {}", credentials_hint(args))));
     };
     if let Err(error) = provider.provide_credentials().await {
-        let profile_note = match &args.profile {
-            Some(profile) => format!(" Check that profile `{profile}` is defined there."),
-            None => String::new(),
-        };
         return Err(DeployError::Config(format!(
-            "no usable AWS credentials: {}. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or set AWS_PROFILE (or pass --profile) \
-             to a profile in ~/.aws/credentials or ~/.aws/config; for an SSO profile run `aws sso login` first.{profile_note}",
-            DisplayErrorContext(&error)
+            "no usable AWS credentials: {}\nThe SDK's credential chain reported: {}",
+            credentials_hint(args),
+            error_chain(&error)
         )));
     }
 
@@ -67,4 +62,17 @@ pub async fn connect(args: &AwsArgs) -> Result<Clients, DeployError> {
     }
     let s3 = aws_sdk_s3::Client::from_conf(s3_config.build());
     Ok(Clients { cfn, s3, region })
+}
+
+/// Says what to set to give the program credentials, naming the profile
+/// from `--profile` when one was given.
+fn credentials_hint(args: &AwsArgs) -> String {
+    let profile_note = match &args.profile {
+        Some(profile) => format!(" Check that profile `{profile}` is defined there."),
+        None => String::new(),
+    };
+    format!(
+        "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or set AWS_PROFILE (or pass --profile) to a profile in \
+         ~/.aws/credentials or ~/.aws/config; for an SSO profile run `aws sso login` first.{profile_note}"
+    )
 }

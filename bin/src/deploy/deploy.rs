@@ -15,7 +15,7 @@ use super::changes::{merge_predictions, render_table, PlannedChange};
 use super::changeset::{self, ChangeSetRequest, Computed, Created, CreatedChangeSet};
 use super::destroy::stack_resources;
 use super::events::{self, report_end};
-use super::guards::{destructive_findings, internet_route_findings, partition_allowed};
+use super::guards::{destructive_findings, internet_route_findings, partition_allowed, unprotect_findings, unretained_lock_warnings, AllowFlag, Finding};
 use super::prepare::{prepare_stack, Prepared, Target};
 use super::replacement::{predict_replacements, ParameterValues};
 use super::state::{self, StackInfo};
@@ -52,6 +52,9 @@ pub async fn deploy(context: &Context, config: &DeployConfig, loaded: &LoadedTem
         _ => None,
     };
     let (parameters, values) = resolve_parameters(&loaded.template, &config.parameters, existing.filter(|_| updating))?;
+    if let Some(warning) = open_ssh_warning(&values.new) {
+        context.ui.line(warning);
+    }
 
     let backup_names = if loaded.body.len() > MAX_INLINE_TEMPLATE_BYTES {
         backup_bucket_names(context, existing, deployed.as_ref(), &loaded.template).await?
@@ -80,7 +83,7 @@ pub async fn deploy(context: &Context, config: &DeployConfig, loaded: &LoadedTem
     let kind_name = if updating { "update" } else { "create" };
     context.ui.line(format!("Created change set {} ({kind_name}) for stack {}.", created.id, config.stack_name));
 
-    let review = review(context, config, loaded, deployed.as_ref(), &values, &created).await;
+    let review = review(context, config, loaded, deployed.as_ref(), &values, &created, updating).await;
     let changes = match review {
         Ok(Ok((Review::Execute, changes))) => changes,
         Ok(Ok((Review::KeepForReview, _))) => return Ok(Outcome::Succeeded),
@@ -122,6 +125,7 @@ async fn review(
     deployed: Option<&Template>,
     values: &ParameterValues,
     created: &CreatedChangeSet,
+    updating: bool,
 ) -> Result<Result<(Review, Vec<PlannedChange>), Outcome>, DeployError> {
     let mut changes = match changeset::wait_until_computed(context, &created.id, Instant::now() + config.timeout).await? {
         Computed::Ready(changes) => changes,
@@ -142,31 +146,18 @@ async fn review(
     }
     context.ui.block(&render_table(&changes));
 
+    if !updating {
+        for warning in unretained_lock_warnings(&loaded.template) {
+            context.ui.line(warning);
+        }
+    }
+
     let mut findings = destructive_findings(deployed, &loaded.template, &changes);
     if let Some(deployed) = deployed {
+        findings.extend(unprotect_findings(deployed, &loaded.template));
         findings.extend(internet_route_findings(deployed, &loaded.template));
     }
-    let matched: Vec<&String> = config.allow_replacement.iter().filter(|id| findings.iter().any(|f| f.allow_ids.contains(id))).collect();
-    let (refused, allowed) = partition_allowed(findings, &config.allow_replacement);
-    for finding in &allowed {
-        context.ui.line(format!("allowed by --allow-replacement: {finding}"));
-    }
-    for id in &config.allow_replacement {
-        if !matched.contains(&id) {
-            context.ui.line(format!("warning: --allow-replacement {id} matches no guarded change in this change set"));
-        }
-    }
-    if !refused.is_empty() {
-        context.ui.line("Refused: this change set would destroy or expose protected resources:");
-        for finding in &refused {
-            context.ui.line(format!("  - {finding}"));
-        }
-        let ids: Vec<String> = refused.iter().map(|f| format!("--allow-replacement {}", f.logical_id)).collect();
-        return Err(DeployError::Refused(format!(
-            "the change set was deleted and nothing changed. If you mean it, deploy again with {}",
-            ids.join(" ")
-        )));
-    }
+    refuse_guarded(context, config, findings)?;
 
     // A new stack has no previous access to compare with.
     let broadening = deployed.map(|deployed| (context.access_check)(deployed, &loaded.template)).unwrap_or_default();
@@ -195,6 +186,45 @@ async fn review(
         return Err(DeployError::Refused("deployment declined; the change set was deleted and nothing changed".to_owned()));
     }
     Ok(Ok((Review::Execute, changes)))
+}
+
+/// Reports the findings that the `--allow-*` flags allow, warns about
+/// flag values that match no finding, and refuses the rest.
+///
+/// # Errors
+/// [`DeployError::Refused`] naming the flag and logical ID that would allow
+/// each refused finding.
+fn refuse_guarded(context: &Context, config: &DeployConfig, findings: Vec<Finding>) -> Result<(), DeployError> {
+    for (flag, ids) in [(AllowFlag::Replacement, &config.allow_replacement), (AllowFlag::Unprotect, &config.allow_unprotect)] {
+        for id in ids {
+            if !findings.iter().any(|finding| finding.flag == flag && finding.allow_ids.contains(id)) {
+                context.ui.line(format!("warning: {} {id} matches no guarded change in this change set", flag.name()));
+            }
+        }
+    }
+    let (refused, allowed) = partition_allowed(findings, &config.allow_replacement, &config.allow_unprotect);
+    for finding in &allowed {
+        context.ui.line(format!("allowed by {}: {finding}", finding.flag.name()));
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+
+    context.ui.line("Refused: this change set would destroy guarded resources, drop their protection, or expose the private subnet:");
+    for finding in &refused {
+        context.ui.line(format!("  - {finding}"));
+    }
+    let mut flags: Vec<String> = Vec::new();
+    for finding in &refused {
+        let flag = format!("{} {}", finding.flag.name(), finding.logical_id);
+        if !flags.contains(&flag) {
+            flags.push(flag);
+        }
+    }
+    Err(DeployError::Refused(format!(
+        "the change set was deleted and nothing changed. If you mean it, deploy again with {}",
+        flags.join(" ")
+    )))
 }
 
 /// Deletes an unexecuted change set and, when it created the stack, the
@@ -227,7 +257,9 @@ async fn deployed_template(context: &Context, info: &StackInfo) -> Result<Option
     match Template::parse(output.template_body().unwrap_or_default(), &source) {
         Ok(template) => Ok(Some(template)),
         Err(error) => {
-            context.ui.line(format!("warning: {error}; replacements are predicted from the change set alone and routes are not checked"));
+            context.ui.line(format!(
+                "warning: {error}; replacements are predicted from the change set alone, and routes and deletion policies are not checked"
+            ));
             Ok(None)
         }
     }
@@ -307,6 +339,24 @@ async fn backup_bucket_names(
     Ok(names)
 }
 
+/// The template parameter that sets the address block allowed to reach the
+/// bastion over SSH.
+const SSH_CIDR_PARAMETER: &str = "SshCidr";
+
+/// Returns a warning when the SSH parameter admits every address. It is a
+/// warning, not a refusal: the bastion still needs the key pair, and a
+/// short test may mean it.
+pub fn open_ssh_warning(values: &IndexMap<String, String>) -> Option<String> {
+    let cidr = values.get(SSH_CIDR_PARAMETER)?.trim();
+    if cidr != "0.0.0.0/0" && cidr != "::/0" {
+        return None;
+    }
+    Some(format!(
+        "warning: {SSH_CIDR_PARAMETER} is {cidr}, so the bastion accepts SSH connections from any address on the internet; \
+         pass --parameter {SSH_CIDR_PARAMETER}=ADDRESS/32 with your own address to narrow it"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,5 +398,21 @@ mod tests {
         assert_eq!(parameters[1].use_previous_value(), Some(true));
         assert_eq!(values.new["SshCidr"], "1.2.3.4/32");
         assert_eq!(values.new["LatestAmiId"], "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+    }
+
+    #[test]
+    fn open_ssh_cidr_warns() {
+        for open in ["0.0.0.0/0", "::/0"] {
+            let values = IndexMap::from([("SshCidr".to_owned(), open.to_owned())]);
+            let warning = open_ssh_warning(&values).expect("a warning");
+            assert!(warning.starts_with(&format!("warning: SshCidr is {open}, so the bastion accepts SSH")), "{warning}");
+        }
+    }
+
+    #[test]
+    fn narrow_ssh_cidr_is_quiet() {
+        let values = IndexMap::from([("SshCidr".to_owned(), "203.0.113.7/32".to_owned())]);
+        assert_eq!(open_ssh_warning(&values), None);
+        assert_eq!(open_ssh_warning(&IndexMap::new()), None);
     }
 }

@@ -1,7 +1,10 @@
 //! The `destroy` subcommand, and the list of resources that outlive their
 //! stack because their `DeletionPolicy` keeps them (the backup bucket
 //! first), which deploy also shows before replacing a failed stack.
+//! Destroy refuses to delete a stack whose deletion would delete a bucket
+//! unless `--delete-bucket` names the bucket.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudformation::types::{StackStatus, TemplateStage};
@@ -72,6 +75,25 @@ pub async fn stack_resources(context: &Context, stack_id: &str) -> Result<Vec<Re
     Ok(resources)
 }
 
+/// A bucket of a stack that the stack's deletion deletes, because no
+/// `DeletionPolicy` keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedBucket {
+    pub logical_id: String,
+    pub physical_id: String,
+    /// The bucket's `DeletionPolicy`, or "(absent)", whose default for a
+    /// bucket is `Delete`.
+    pub policy: &'static str,
+    pub object_lock: bool,
+}
+
+impl std::fmt::Display for DeletedBucket {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lock = if self.object_lock { ", Object Lock" } else { "" };
+        write!(formatter, "{} ({}, AWS::S3::Bucket{lock}): DeletionPolicy {}", self.physical_id, self.logical_id, self.policy)
+    }
+}
+
 /// Lists the resources of a stack that its deletion leaves behind: those
 /// whose `DeletionPolicy` keeps them and that exist, the backup bucket first.
 /// When the deployed template cannot be read, every existing bucket is
@@ -80,6 +102,16 @@ pub async fn stack_resources(context: &Context, stack_id: &str) -> Result<Vec<Re
 /// # Errors
 /// [`DeployError::Aws`] when a call fails.
 pub async fn retained_resources(context: &Context, info: &StackInfo) -> Result<Vec<Retained>, DeployError> {
+    let (template, resources) = stack_contents(context, info).await?;
+    Ok(retained_from(template.as_ref(), &resources))
+}
+
+/// Reads the stack's template, or `None` with a warning when it cannot be
+/// parsed, and lists the stack's resources.
+///
+/// # Errors
+/// [`DeployError::Aws`] when a call fails.
+async fn stack_contents(context: &Context, info: &StackInfo) -> Result<(Option<Template>, Vec<ResourceSummary>), DeployError> {
     let output = context
         .cfn
         .get_template()
@@ -96,7 +128,55 @@ pub async fn retained_resources(context: &Context, info: &StackInfo) -> Result<V
         }
     };
     let resources = stack_resources(context, &info.id).await?;
-    Ok(retained_from(template.as_ref(), &resources))
+    Ok((template, resources))
+}
+
+/// Picks the existing buckets that the stack's deletion deletes: those
+/// declared without a `DeletionPolicy` of `Retain` or
+/// `RetainExceptOnCreate`, in stack order.
+pub fn deleted_buckets(template: &Template, resources: &[ResourceSummary]) -> Vec<DeletedBucket> {
+    let mut buckets = Vec::new();
+    for resource in resources {
+        if resource.resource_type != "AWS::S3::Bucket" || resource.status == "DELETE_COMPLETE" {
+            continue;
+        }
+        let (Some(physical_id), Some(declared)) = (&resource.physical_id, template.resources.get(&resource.logical_id)) else { continue };
+        let policy = match declared.deletion_policy {
+            Some(DeletionPolicy::Retain) | Some(DeletionPolicy::RetainExceptOnCreate) => continue,
+            Some(DeletionPolicy::Snapshot) => "Snapshot",
+            Some(DeletionPolicy::Delete) => "Delete",
+            None => "(absent)",
+        };
+        buckets.push(DeletedBucket { logical_id: resource.logical_id.clone(), physical_id: physical_id.clone(), policy, object_lock: has_object_lock(declared) });
+    }
+    buckets
+}
+
+/// Warns about each bucket that `--delete-bucket` names, and refuses when
+/// the deletion would delete a bucket that it does not name.
+///
+/// # Errors
+/// [`DeployError::Refused`] naming the `--delete-bucket` flags to pass.
+pub fn check_deleted_buckets(context: &Context, stack_name: &str, buckets: &[DeletedBucket], delete_buckets: &BTreeSet<String>) -> Result<(), DeployError> {
+    for id in delete_buckets {
+        if !buckets.iter().any(|bucket| &bucket.logical_id == id) {
+            context.ui.line(format!("warning: --delete-bucket {id} matches no bucket that deleting stack {stack_name} would delete"));
+        }
+    }
+    let (named, unnamed): (Vec<&DeletedBucket>, Vec<&DeletedBucket>) = buckets.iter().partition(|bucket| delete_buckets.contains(&bucket.logical_id));
+    for bucket in &named {
+        context.ui.line(format!("WARNING: --delete-bucket {}: deleting stack {stack_name} deletes bucket {} and every object in it", bucket.logical_id, bucket.physical_id));
+    }
+    if unnamed.is_empty() {
+        return Ok(());
+    }
+
+    context.ui.line(format!("Refused: deleting stack {stack_name} would delete these buckets, which no DeletionPolicy keeps:"));
+    for bucket in &unnamed {
+        context.ui.line(format!("  - {bucket}"));
+    }
+    let flags: Vec<String> = unnamed.iter().map(|bucket| format!("--delete-bucket {}", bucket.logical_id)).collect();
+    Err(DeployError::Refused(format!("nothing changed. If you mean to delete them and their objects, destroy again with {}", flags.join(" "))))
 }
 
 /// Picks the retained resources from the stack's resources, backup buckets
@@ -150,9 +230,10 @@ pub fn print_retained(context: &Context, retained: &[Retained]) {
 /// Deletes the stack after confirmation and lists what remains.
 ///
 /// # Errors
-/// [`DeployError::Refused`] when termination protection is on or the user
-/// declines, [`DeployError::Aws`] when a call fails.
-pub async fn destroy(context: &Context, stack_name: &str, yes: bool, timeout: Duration) -> Result<Outcome, DeployError> {
+/// [`DeployError::Refused`] when termination protection is on, when the
+/// deletion would delete a bucket that `delete_buckets` does not name, or
+/// when the user declines; [`DeployError::Aws`] when a call fails.
+pub async fn destroy(context: &Context, stack_name: &str, yes: bool, timeout: Duration, delete_buckets: &BTreeSet<String>) -> Result<Outcome, DeployError> {
     let Some(mut info) = state::describe(context, stack_name).await? else {
         context.ui.line(format!("Stack {stack_name} does not exist; nothing to delete."));
         return Ok(Outcome::Succeeded);
@@ -181,7 +262,12 @@ pub async fn destroy(context: &Context, stack_name: &str, yes: bool, timeout: Du
         }
     }
 
-    let retained = retained_resources(context, &info).await?;
+    let (template, resources) = stack_contents(context, &info).await?;
+    // NOTE: with an unreadable template the buckets are listed below as
+    // possibly retained, and none is refused, since their policy is unknown.
+    let buckets = template.as_ref().map(|template| deleted_buckets(template, &resources)).unwrap_or_default();
+    check_deleted_buckets(context, stack_name, &buckets, delete_buckets)?;
+    let retained = retained_from(template.as_ref(), &resources);
     if retained.is_empty() {
         context.ui.line(format!("Deleting stack {stack_name} ({}) deletes all its resources; none is retained.", info.status.as_str()));
     } else {
@@ -192,7 +278,7 @@ pub async fn destroy(context: &Context, stack_name: &str, yes: bool, timeout: Du
         return Err(DeployError::Refused(format!("deleting stack {stack_name} declined; nothing changed")));
     }
 
-    let resource_count = stack_resources(context, &info.id).await.map(|r| r.len() as u64).unwrap_or(0);
+    let resource_count = resources.len() as u64;
     let since = events::latest_event_id(context, &info.id).await?;
     context
         .cfn
@@ -271,5 +357,32 @@ mod tests {
         let retained = retained_from(None, &resources);
         assert_eq!(retained.len(), 1);
         assert!(retained[0].why.contains("could not be read"), "{}", retained[0].why);
+    }
+
+    #[test]
+    fn deleted_buckets_skip_retained_ones() {
+        let mut template = Template::parse(include_str!("../../tests/fixtures/backup-stack.json"), "fixture").unwrap();
+        let logs: vaultgate_core::template::Resource = serde_json::from_value(serde_json::json!({"Type": "AWS::S3::Bucket"})).unwrap();
+        template.resources.insert("LogBucket".into(), logs);
+        let resources = [
+            resource("BackupBucket", "AWS::S3::Bucket", "CREATE_COMPLETE"),
+            resource("LogBucket", "AWS::S3::Bucket", "CREATE_COMPLETE"),
+            resource("Vpc", "AWS::EC2::VPC", "CREATE_COMPLETE"),
+        ];
+
+        let buckets = deleted_buckets(&template, &resources);
+
+        assert_eq!(buckets.len(), 1, "{buckets:?}");
+        assert_eq!(buckets[0].to_string(), "logbucket-physical (LogBucket, AWS::S3::Bucket): DeletionPolicy (absent)");
+    }
+
+    #[test]
+    fn deleted_bucket_notes_object_lock() {
+        let mut template = Template::parse(include_str!("../../tests/fixtures/backup-stack.json"), "fixture").unwrap();
+        template.resources.get_mut("BackupBucket").unwrap().deletion_policy = Some(DeletionPolicy::Delete);
+        let buckets = deleted_buckets(&template, &[resource("BackupBucket", "AWS::S3::Bucket", "CREATE_COMPLETE")]);
+        assert_eq!(buckets.len(), 1);
+        assert!(buckets[0].object_lock);
+        assert!(deleted_buckets(&template, &[resource("BackupBucket", "AWS::S3::Bucket", "DELETE_COMPLETE")]).is_empty());
     }
 }

@@ -1,15 +1,18 @@
 //! Safety guards: changes that deploy refuses unless the user names the
-//! resource with `--allow-replacement`.
+//! resource with `--allow-replacement` or `--allow-unprotect`.
 //!
 //! A protected resource is one whose replacement or removal loses data or
 //! opens the network. Resources kept by `DeletionPolicy` or
-//! `UpdateReplacePolicy` `Retain` are protected because a replacement leaves
-//! the old one orphaned and a removal leaves it outside any stack. Buckets
-//! with Object Lock are protected because a new bucket starts empty while
-//! the locked versions stay in the old one. The S3 gateway endpoint is
-//! protected because the bucket policy admits requests only through its ID.
-//! Separately, a route to 0.0.0.0/0 or ::/0 on a route table or subnet that
-//! had no default route opens the private subnet to the internet.
+//! `UpdateReplacePolicy` `Retain` (or `RetainExceptOnCreate`, or
+//! `Snapshot`) are protected because a replacement or removal would
+//! otherwise delete them. Buckets with Object Lock are protected because a
+//! new bucket starts empty while the locked versions stay in the old one.
+//! The S3 gateway endpoint is protected because the bucket policy admits
+//! requests only through its ID. Dropping a keeping policy is guarded on
+//! its own (`--allow-unprotect`), since it makes the next removal, stack
+//! deletion or replacement delete the resource. Separately, a route to
+//! 0.0.0.0/0 or ::/0 on a route table or subnet that had no default route
+//! opens the private subnet to the internet.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,6 +20,27 @@ use serde_json::Value as Json;
 use vaultgate_core::template::{DeletionPolicy, Resource, Template};
 
 use super::changes::{Action, PlannedChange, Replacement};
+
+/// The command-line flag that allows a guarded change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AllowFlag {
+    /// `--allow-replacement`: replacing or removing a protected resource,
+    /// or a new default route.
+    Replacement,
+    /// `--allow-unprotect`: weakening a protected resource's
+    /// `DeletionPolicy` or `UpdateReplacePolicy`.
+    Unprotect,
+}
+
+impl AllowFlag {
+    /// Returns the flag as typed on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            AllowFlag::Replacement => "--allow-replacement",
+            AllowFlag::Unprotect => "--allow-unprotect",
+        }
+    }
+}
 
 /// One change that a guard objects to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +51,9 @@ pub struct Finding {
     pub change: String,
     /// The reasons the resource is protected.
     pub protections: Vec<String>,
-    /// Logical IDs that `--allow-replacement` accepts to allow this change.
+    /// The flag that allows this change.
+    pub flag: AllowFlag,
+    /// Logical IDs that `flag` accepts to allow this change.
     pub allow_ids: Vec<String>,
 }
 
@@ -44,11 +70,18 @@ pub fn protections(resource: &Resource) -> Vec<String> {
         Some(DeletionPolicy::Retain) | Some(DeletionPolicy::RetainExceptOnCreate) => {
             reasons.push("its DeletionPolicy keeps it, so the old resource would stay behind outside the stack".to_owned())
         }
-        _ => {
-            if resource.update_replace_policy == Some(DeletionPolicy::Retain) {
-                reasons.push("its UpdateReplacePolicy keeps it, so a replacement would leave the old one behind".to_owned());
-            }
+        Some(DeletionPolicy::Snapshot) => {
+            reasons.push("its DeletionPolicy is Snapshot: its data matters, and only a snapshot of it would stay".to_owned())
         }
+        _ => match resource.update_replace_policy {
+            Some(DeletionPolicy::Retain) | Some(DeletionPolicy::RetainExceptOnCreate) => {
+                reasons.push("its UpdateReplacePolicy keeps it, so a replacement would leave the old one behind".to_owned())
+            }
+            Some(DeletionPolicy::Snapshot) => {
+                reasons.push("its UpdateReplacePolicy is Snapshot: its data matters, and only a snapshot of it would stay".to_owned())
+            }
+            _ => {}
+        },
     }
     if has_object_lock(resource) {
         reasons.push("it is a bucket with Object Lock: a new bucket starts empty and the locked backups stay in the old one".to_owned());
@@ -128,6 +161,7 @@ pub fn destructive_findings(deployed: Option<&Template>, new: &Template, changes
             resource_type: change.resource_type.clone(),
             change: what,
             protections: reasons,
+            flag: AllowFlag::Replacement,
             allow_ids: vec![change.logical_id.clone()],
         });
     }
@@ -143,6 +177,7 @@ pub fn destructive_findings(deployed: Option<&Template>, new: &Template, changes
                     resource_type: resource.resource_type.clone(),
                     change: "would be removed (it is missing from the new template)".to_owned(),
                     protections: reasons,
+                    flag: AllowFlag::Replacement,
                     allow_ids: vec![logical_id.clone()],
                 });
             }
@@ -207,6 +242,7 @@ fn route_finding(route: &str, change: String, table: &str) -> Finding {
         resource_type: "AWS::EC2::Route".to_owned(),
         change,
         protections: vec!["a default route opens the private subnet to the internet, which the backup design forbids".to_owned()],
+        flag: AllowFlag::Replacement,
         allow_ids: vec![route.to_owned(), table.to_owned()],
     }
 }
@@ -256,10 +292,109 @@ fn reference_name(value: &Json) -> Option<String> {
     }
 }
 
-/// Splits findings into those refused and those that `--allow-replacement`
-/// allows.
-pub fn partition_allowed(findings: Vec<Finding>, allowed: &BTreeSet<String>) -> (Vec<Finding>, Vec<Finding>) {
-    findings.into_iter().partition(|finding| !finding.allow_ids.iter().any(|id| allowed.contains(id)))
+/// Ranks how much of a resource a policy keeps: 2 for the resource itself
+/// (`Retain`, `RetainExceptOnCreate`), 1 for a snapshot, 0 for nothing
+/// (`Delete`, or no policy, whose default is `Delete` for most types).
+fn keep_rank(policy: Option<DeletionPolicy>) -> u8 {
+    match policy {
+        Some(DeletionPolicy::Retain) | Some(DeletionPolicy::RetainExceptOnCreate) => 2,
+        Some(DeletionPolicy::Snapshot) => 1,
+        Some(DeletionPolicy::Delete) | None => 0,
+    }
+}
+
+fn policy_name(policy: Option<DeletionPolicy>) -> &'static str {
+    match policy {
+        Some(DeletionPolicy::Retain) => "Retain",
+        Some(DeletionPolicy::RetainExceptOnCreate) => "RetainExceptOnCreate",
+        Some(DeletionPolicy::Snapshot) => "Snapshot",
+        Some(DeletionPolicy::Delete) => "Delete",
+        None => "(absent)",
+    }
+}
+
+/// Finds protected resources of the deployed template whose
+/// `DeletionPolicy` or `UpdateReplacePolicy` the new template weakens:
+/// from keeping the resource to a snapshot or nothing, or from a snapshot
+/// to nothing. The change itself deletes nothing, but it makes the next
+/// removal, replacement or stack deletion delete the resource and its
+/// data, so it needs `--allow-unprotect`. Resources missing from the new
+/// template are left to [`destructive_findings`].
+pub fn unprotect_findings(deployed: &Template, new: &Template) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (logical_id, old) in &deployed.resources {
+        let Some(updated) = new.resources.get(logical_id) else { continue };
+        if protections(old).is_empty() {
+            continue;
+        }
+        let pairs = [("DeletionPolicy", old.deletion_policy, updated.deletion_policy), ("UpdateReplacePolicy", old.update_replace_policy, updated.update_replace_policy)];
+        let mut changes = Vec::new();
+        let mut reasons = Vec::new();
+        for (attribute, before, after) in pairs {
+            if keep_rank(after) >= keep_rank(before) {
+                continue;
+            }
+            changes.push(format!("{attribute} {} -> {}", policy_name(before), policy_name(after)));
+            reasons.push(match attribute {
+                "DeletionPolicy" => "removing it from the template or deleting the stack would then delete it and its data".to_owned(),
+                _ => "a replacement would then delete the old one and its data".to_owned(),
+            });
+        }
+        if changes.is_empty() {
+            continue;
+        }
+        if has_object_lock(old) {
+            reasons.push("it is a bucket with Object Lock, which holds the backups".to_owned());
+        }
+        findings.push(Finding {
+            logical_id: logical_id.clone(),
+            resource_type: old.resource_type.clone(),
+            change: format!("would lose its protection ({})", changes.join(", ")),
+            protections: reasons,
+            flag: AllowFlag::Unprotect,
+            allow_ids: vec![logical_id.clone()],
+        });
+    }
+    findings
+}
+
+/// Returns a warning for each bucket with Object Lock in a new stack's
+/// template that the stack's deletion or the bucket's replacement would
+/// delete. Such a template is an explicit choice (`removal_policy =
+/// "destroy_backups"` in vaultgate's settings), so it is warned about, not
+/// refused.
+pub fn unretained_lock_warnings(new: &Template) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (logical_id, resource) in &new.resources {
+        if !has_object_lock(resource) {
+            continue;
+        }
+        let deletion = resource.deletion_policy;
+        let replace = resource.update_replace_policy;
+        if keep_rank(deletion) == 2 && keep_rank(replace) == 2 {
+            continue;
+        }
+        warnings.push(format!(
+            "WARNING: bucket {logical_id} has Object Lock but DeletionPolicy {} and UpdateReplacePolicy {}: \
+             deleting the stack or replacing the bucket deletes it and its backups once no version is locked \
+             (vaultgate writes this for removal_policy = \"destroy_backups\"; keep the default \"retain\" to keep the backups)",
+            policy_name(deletion),
+            policy_name(replace)
+        ));
+    }
+    warnings
+}
+
+/// Splits findings into those refused and those allowed, each by the set
+/// of logical IDs given to its flag.
+pub fn partition_allowed(findings: Vec<Finding>, allow_replacement: &BTreeSet<String>, allow_unprotect: &BTreeSet<String>) -> (Vec<Finding>, Vec<Finding>) {
+    findings.into_iter().partition(|finding| {
+        let allowed = match finding.flag {
+            AllowFlag::Replacement => allow_replacement,
+            AllowFlag::Unprotect => allow_unprotect,
+        };
+        !finding.allow_ids.iter().any(|id| allowed.contains(id))
+    })
 }
 
 #[cfg(test)]
@@ -283,9 +418,12 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].logical_id, "BackupBucket");
         assert_eq!(findings[0].protections.len(), 2, "{:?}", findings[0]);
-        let (refused, allowed) = partition_allowed(findings.clone(), &BTreeSet::new());
+        let named = BTreeSet::from(["BackupBucket".to_owned()]);
+        let (refused, allowed) = partition_allowed(findings.clone(), &BTreeSet::new(), &BTreeSet::new());
         assert_eq!((refused.len(), allowed.len()), (1, 0));
-        let (refused, allowed) = partition_allowed(findings, &BTreeSet::from(["BackupBucket".to_owned()]));
+        let (refused, allowed) = partition_allowed(findings.clone(), &BTreeSet::new(), &named);
+        assert_eq!((refused.len(), allowed.len()), (1, 0), "--allow-unprotect does not allow a replacement");
+        let (refused, allowed) = partition_allowed(findings, &named, &BTreeSet::new());
         assert_eq!((refused.len(), allowed.len()), (0, 1));
     }
 
@@ -371,5 +509,95 @@ mod tests {
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0].logical_id, "PublicDefaultRoute");
         assert!(findings[0].change.contains("subnet PrivateSubnet"), "{}", findings[0]);
+    }
+
+    #[test]
+    fn dropping_bucket_retain_is_refused() {
+        let deployed = fixture();
+        let mut new = deployed.clone();
+        let bucket = new.resources.get_mut("BackupBucket").unwrap();
+        bucket.deletion_policy = Some(DeletionPolicy::Delete);
+        bucket.update_replace_policy = None;
+
+        let findings = unprotect_findings(&deployed, &new);
+
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].logical_id, "BackupBucket");
+        assert_eq!(findings[0].flag, AllowFlag::Unprotect);
+        assert_eq!(findings[0].change, "would lose its protection (DeletionPolicy Retain -> Delete, UpdateReplacePolicy Retain -> (absent))");
+        assert!(findings[0].protections.iter().any(|reason| reason.contains("Object Lock")), "{}", findings[0]);
+        let named = BTreeSet::from(["BackupBucket".to_owned()]);
+        let (refused, _) = partition_allowed(findings.clone(), &named, &BTreeSet::new());
+        assert_eq!(refused.len(), 1, "--allow-replacement does not allow dropping Retain");
+        let (refused, allowed) = partition_allowed(findings, &BTreeSet::new(), &named);
+        assert_eq!((refused.len(), allowed.len()), (0, 1));
+    }
+
+    #[test]
+    fn one_weakened_policy_is_refused() {
+        let deployed = fixture();
+        let mut new = deployed.clone();
+        new.resources.get_mut("BackupBucket").unwrap().update_replace_policy = Some(DeletionPolicy::Delete);
+
+        let findings = unprotect_findings(&deployed, &new);
+
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].change, "would lose its protection (UpdateReplacePolicy Retain -> Delete)");
+    }
+
+    #[test]
+    fn snapshot_to_delete_is_refused() {
+        let deployed = template(json!({"Resources": {"Db": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot", "UpdateReplacePolicy": "Snapshot"}}}));
+        let new = template(json!({"Resources": {"Db": {"Type": "AWS::RDS::DBInstance", "UpdateReplacePolicy": "Snapshot"}}}));
+
+        let findings = unprotect_findings(&deployed, &new);
+
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].change, "would lose its protection (DeletionPolicy Snapshot -> (absent))");
+    }
+
+    #[test]
+    fn kept_or_stronger_policies_pass() {
+        let deployed = fixture();
+        let mut new = deployed.clone();
+        new.resources.get_mut("BackupBucket").unwrap().deletion_policy = Some(DeletionPolicy::RetainExceptOnCreate);
+        assert!(unprotect_findings(&deployed, &new).is_empty());
+        assert!(unprotect_findings(&deployed, &deployed).is_empty());
+
+        let unprotected = template(json!({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}));
+        let retained = template(json!({"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "DeletionPolicy": "Retain"}}}));
+        assert!(unprotect_findings(&unprotected, &retained).is_empty());
+        assert!(unprotect_findings(&retained, &unprotected).len() == 1);
+    }
+
+    #[test]
+    fn removed_resource_is_left_to_destructive_findings() {
+        let deployed = fixture();
+        let mut new = deployed.clone();
+        new.resources.shift_remove("BackupBucket");
+        assert!(unprotect_findings(&deployed, &new).is_empty());
+        assert_eq!(destructive_findings(Some(&deployed), &new, &[]).len(), 1);
+    }
+
+    #[test]
+    fn snapshot_policy_protects_from_replacement() {
+        let deployed = template(json!({"Resources": {"Db": {"Type": "AWS::RDS::DBInstance", "UpdateReplacePolicy": "Snapshot"}}}));
+        let findings = destructive_findings(Some(&deployed), &deployed, &[change("Modify", "Db", "AWS::RDS::DBInstance", Replacement::True)]);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].protections[0].contains("UpdateReplacePolicy is Snapshot"), "{}", findings[0]);
+    }
+
+    #[test]
+    fn new_lock_bucket_without_retain_warns() {
+        let mut new = fixture();
+        assert!(unretained_lock_warnings(&new).is_empty());
+        let bucket = new.resources.get_mut("BackupBucket").unwrap();
+        bucket.deletion_policy = Some(DeletionPolicy::Delete);
+        bucket.update_replace_policy = Some(DeletionPolicy::Delete);
+
+        let warnings = unretained_lock_warnings(&new);
+
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("WARNING: bucket BackupBucket has Object Lock but DeletionPolicy Delete and UpdateReplacePolicy Delete"), "{}", warnings[0]);
     }
 }

@@ -35,7 +35,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::config::http::HttpResponse;
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use clap::Parser;
 
 use self::access::AccessCheck;
@@ -82,19 +83,41 @@ pub enum DeployError {
 impl DeployError {
     /// Wraps an SDK error. A service error shows its code and message.
     /// Anything else (a connection failure, a timeout, a credentials
-    /// problem) shows the SDK's whole chain of causes, because the outermost
-    /// one alone ("dispatch failure") gives no reason.
-    pub fn aws<E, R>(action: impl Into<String>, error: SdkError<E, R>) -> DeployError
+    /// problem, a response without an error code) shows the error's whole
+    /// chain of causes, because the outermost one alone ("dispatch
+    /// failure") gives no reason. The SDK's Debug form is left out: it
+    /// repeats the chain as a kilobyte of nested structs.
+    pub fn aws<E>(action: impl Into<String>, error: SdkError<E, HttpResponse>) -> DeployError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
         let detail = match error.as_service_error().map(|service| (service.code(), service.message())) {
             Some((Some(code), message)) => format!("{code}: {}", message.unwrap_or("(no message)")),
-            _ => DisplayErrorContext(&error).to_string(),
+            _ => match error.raw_response().map(|response| response.status().as_u16()) {
+                Some(status) => format!("HTTP {status}: {}", error_chain(&error)),
+                None => error_chain(&error),
+            },
         };
         DeployError::Aws { action: action.into(), detail }
     }
+}
+
+/// Joins the messages of an error and its sources with ": ", as
+/// `DisplayErrorContext` does but without its Debug dump. A source whose
+/// message is already part of the text is skipped, since some errors
+/// repeat their source in their own message.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !message.is_empty() && !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn bullet_list(items: &[String]) -> String {
@@ -194,7 +217,8 @@ async fn run(cli: Cli) -> Result<Outcome, DeployError> {
         Command::Destroy(args) => {
             let stack_name = args::validated_stack_name(&args.stack_name)?;
             let context = connect(&args.aws).await?;
-            destroy::destroy(&context, &stack_name, args.yes, Duration::from_secs(args.timeout.max(1))).await
+            let delete_buckets = args.delete_buckets.iter().cloned().collect();
+            destroy::destroy(&context, &stack_name, args.yes, Duration::from_secs(args.timeout.max(1)), &delete_buckets).await
         }
         Command::Watch(args) => {
             let stack_name = args::validated_stack_name(&args.stack_name)?;

@@ -267,6 +267,36 @@ pub fn bucket_replacement_is_refused(moto: &Moto) {
     assert_eq!(change_sets(moto, &stack_id).len(), 1, "the refused change set is deleted");
 }
 
+pub fn dropping_retain_is_refused(moto: &Moto) {
+    let directory = tempfile::tempdir().unwrap();
+    let original = write(&directory, "original.json", &fixture());
+    let mut unretained = fixture();
+    unretained["Resources"]["BackupBucket"]["DeletionPolicy"] = json!("Delete");
+    unretained["Resources"]["BackupBucket"]["UpdateReplacePolicy"] = json!("Delete");
+    let unretained = write(&directory, "unretained.json", &unretained);
+    let mut args = vec!["deploy", "--stack-name", "unprotect-test", "--yes", original.to_str().unwrap()];
+    args.extend(PARAMETERS);
+    deploy_tool(moto, &args).expect_code(0);
+
+    let mut args = vec!["deploy", "--stack-name", "unprotect-test", "--yes", unretained.to_str().unwrap()];
+    args.extend(PARAMETERS);
+    args.extend(["--parameter", "LatestAmiId=/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"]);
+    let run = deploy_tool(moto, &args);
+
+    run.expect_code(3);
+    assert!(
+        run.stdout.contains("  - BackupBucket (AWS::S3::Bucket) would lose its protection (DeletionPolicy Retain -> Delete, UpdateReplacePolicy Retain -> Delete)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("deploy again with --allow-unprotect BackupBucket"), "{}", run.stderr);
+    let (stack_id, status) = stack(moto, "unprotect-test");
+    assert_eq!(status, StackStatus::CreateComplete);
+    let deployed: Json = serde_json::from_str(&deployed_template(moto, &stack_id)).expect("deployed template JSON");
+    assert_eq!(deployed["Resources"]["BackupBucket"]["DeletionPolicy"], json!("Retain"));
+    assert_eq!(change_sets(moto, &stack_id).len(), 1, "the refused change set is deleted");
+}
+
 pub fn failed_execution_is_reported(moto: &Moto) {
     let directory = tempfile::tempdir().unwrap();
     let mut broken = small_template();
@@ -301,6 +331,34 @@ pub fn destroy_keeps_retained_bucket(moto: &Moto) {
     let first = remaining.lines().next().unwrap();
     assert!(first.starts_with(&format!("  - {bucket} (BackupBucket, AWS::S3::Bucket) [still exists]: the backup bucket")), "{}", run.stdout);
     block_on(s3(moto).head_bucket().bucket(&bucket).send()).expect("the retained bucket still exists");
+    let described = block_on(cfn(moto).describe_stacks().stack_name(&stack_id).send()).expect("describe by ID");
+    assert_eq!(described.stacks()[0].stack_status(), Some(&StackStatus::DeleteComplete));
+}
+
+pub fn destroy_needs_flag_for_unretained_bucket(moto: &Moto) {
+    let directory = tempfile::tempdir().unwrap();
+    let mut unretained = small_template();
+    unretained["Resources"]["BackupBucket"]["DeletionPolicy"] = json!("Delete");
+    unretained["Resources"]["BackupBucket"]["UpdateReplacePolicy"] = json!("Delete");
+    let template = write(&directory, "unretained.json", &unretained);
+    let created = deploy_tool(moto, &["deploy", "--stack-name", "unretained-test", "--yes", template.to_str().unwrap()]);
+    created.expect_code(0);
+    assert!(created.stdout.contains("WARNING: bucket BackupBucket has Object Lock but DeletionPolicy Delete"), "{}", created.stdout);
+    let (stack_id, _) = stack(moto, "unretained-test");
+    let bucket = physical_id(moto, &stack_id, "BackupBucket");
+
+    let refused = deploy_tool(moto, &["destroy", "--stack-name", "unretained-test", "--yes"]);
+
+    refused.expect_code(3);
+    assert!(refused.stdout.contains(&format!("  - {bucket} (BackupBucket, AWS::S3::Bucket, Object Lock): DeletionPolicy Delete")), "{}", refused.stdout);
+    assert!(refused.stderr.contains("destroy again with --delete-bucket BackupBucket"), "{}", refused.stderr);
+    assert_eq!(stack(moto, "unretained-test").1, StackStatus::CreateComplete);
+    block_on(s3(moto).head_bucket().bucket(&bucket).send()).expect("the bucket still exists");
+
+    let allowed = deploy_tool(moto, &["destroy", "--stack-name", "unretained-test", "--yes", "--delete-bucket", "BackupBucket"]);
+
+    allowed.expect_code(0);
+    assert!(allowed.stdout.contains(&format!("WARNING: --delete-bucket BackupBucket: deleting stack unretained-test deletes bucket {bucket}")), "{}", allowed.stdout);
     let described = block_on(cfn(moto).describe_stacks().stack_name(&stack_id).send()).expect("describe by ID");
     assert_eq!(described.stacks()[0].stack_status(), Some(&StackStatus::DeleteComplete));
 }
@@ -387,8 +445,16 @@ pub fn missing_credentials_are_named(moto: &Moto) {
     let run = run(&moto.url, &["deploy", "--stack-name", "credentials-test", "--yes", &template], &[("AWS_ACCESS_KEY_ID", None), ("AWS_SECRET_ACCESS_KEY", None)]);
 
     run.expect_code(1);
-    assert!(run.stderr.contains("no usable AWS credentials"), "{}", run.stderr);
-    assert!(run.stderr.contains("Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or set AWS_PROFILE (or pass --profile)"), "{}", run.stderr);
+    let first_line = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first_line.starts_with("error: no usable AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or set AWS_PROFILE (or pass --profile)"),
+        "the message leads with what to set: {}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("The SDK's credential chain reported: "), "{}", run.stderr);
+    assert!(run.stderr.contains("Environment: the credential provider was not enabled"), "the causes are shown: {}", run.stderr);
+    assert!(!run.stderr.contains("CredentialsNotLoaded("), "no Debug dump: {}", run.stderr);
+    assert!(run.stderr.len() < 1000, "{} bytes: {}", run.stderr.len(), run.stderr);
 }
 
 pub fn unreachable_endpoint_shows_cause(_moto: &Moto) {
@@ -401,4 +467,5 @@ pub fn unreachable_endpoint_shows_cause(_moto: &Moto) {
     run.expect_code(1);
     assert!(run.stderr.contains("describing stack offline-test failed: dispatch failure"), "{}", run.stderr);
     assert!(run.stderr.contains("Connection refused"), "the cause behind the dispatch failure is shown: {}", run.stderr);
+    assert!(!run.stderr.contains("DispatchFailure("), "no Debug dump: {}", run.stderr);
 }

@@ -8,6 +8,8 @@
 //! and the status reasons CloudFormation writes. Rules that answer by stack
 //! ID match only that ID, so a poll by name finds no rule and panics.
 
+mod destroying;
+mod errors;
 mod execution;
 mod planning;
 mod states;
@@ -98,6 +100,7 @@ pub fn config() -> DeployConfig {
         yes: true,
         timeout: Duration::from_secs(10),
         allow_replacement: BTreeSet::new(),
+        allow_unprotect: BTreeSet::new(),
         approval: Approval::Broadening,
         replace_failed_stack: false,
         template_bucket: None,

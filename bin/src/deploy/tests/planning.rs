@@ -208,3 +208,103 @@ async fn unattended_run_without_yes_is_refused() {
     assert_eq!(execute.num_calls(), 0);
     assert_eq!(delete.num_calls(), 1);
 }
+
+#[tokio::test]
+async fn open_ssh_cidr_is_warned_not_refused() {
+    let mut rules = existing_stack_rules();
+    rules.extend(update_planning_rules(vec![resource_change(ChangeAction::Modify, "BastionSecurityGroup", "AWS::EC2::SecurityGroup", Some(Replacement::False))]));
+    let execute = rules.last().unwrap().clone();
+    let (context, output) = context(&rules.iter().collect::<Vec<_>>(), ScriptedPrompt::unattended());
+    let mut settings = config();
+    settings.parameters.insert("SshCidr".to_owned(), "0.0.0.0/0".to_owned());
+
+    let outcome = deploy(&context, &settings, &fixture()).await.unwrap();
+
+    assert_eq!(outcome, Outcome::Succeeded, "{}", text(&output));
+    assert_eq!(execute.num_calls(), 1);
+    assert!(text(&output).contains("warning: SshCidr is 0.0.0.0/0, so the bastion accepts SSH connections from any address"), "{}", text(&output));
+}
+
+/// The fixture with the backup bucket's policies set to `Delete`, as
+/// `removal_policy = "destroy_backups"` writes them.
+fn unretained_fixture() -> LoadedTemplate {
+    let mut template = vaultgate_core::Template::parse(FIXTURE, "backup-stack.json").unwrap();
+    let bucket = template.resources.get_mut("BackupBucket").unwrap();
+    bucket.deletion_policy = Some(vaultgate_core::template::DeletionPolicy::Delete);
+    bucket.update_replace_policy = Some(vaultgate_core::template::DeletionPolicy::Delete);
+    template_source::from_template(template, "unretained.json".to_owned()).unwrap()
+}
+
+/// Builds a change that modifies the bucket in place, without replacement,
+/// so that only the policy guard can object to it.
+fn bucket_modified_in_place() -> Change {
+    resource_change(ChangeAction::Modify, "BackupBucket", "AWS::S3::Bucket", Some(Replacement::False))
+}
+
+#[tokio::test]
+async fn dropping_bucket_retain_is_refused() {
+    let mut rules = existing_stack_rules();
+    rules.extend(update_planning_rules(vec![bucket_modified_in_place()]));
+    let execute = rules.pop().unwrap();
+    let delete = delete_change_set_rule();
+    rules.push(delete.clone());
+    let (context, output) = context(&rules.iter().collect::<Vec<_>>(), ScriptedPrompt::unattended());
+
+    let error = deploy(&context, &config(), &unretained_fixture()).await.unwrap_err();
+
+    let DeployError::Refused(message) = error else { panic!("expected a refusal, got {error}") };
+    assert!(message.ends_with("deploy again with --allow-unprotect BackupBucket"), "{message}");
+    let printed = text(&output);
+    assert!(
+        printed.contains("  - BackupBucket (AWS::S3::Bucket) would lose its protection (DeletionPolicy Retain -> Delete, UpdateReplacePolicy Retain -> Delete)"),
+        "{printed}"
+    );
+    assert_eq!(delete.num_calls(), 1);
+    assert_eq!(execute.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn allowed_unprotect_executes() {
+    let mut rules = existing_stack_rules();
+    rules.extend(update_planning_rules(vec![bucket_modified_in_place()]));
+    let execute = rules.last().unwrap().clone();
+    let (context, output) = context(&rules.iter().collect::<Vec<_>>(), ScriptedPrompt::unattended());
+    let mut settings = config();
+    settings.allow_replacement.insert("BackupBucket".to_owned());
+    settings.allow_unprotect.insert("BackupBucket".to_owned());
+
+    let outcome = deploy(&context, &settings, &unretained_fixture()).await.unwrap();
+
+    assert_eq!(outcome, Outcome::Succeeded, "{}", text(&output));
+    assert_eq!(execute.num_calls(), 1);
+    let printed = text(&output);
+    assert!(printed.contains("allowed by --allow-unprotect: BackupBucket (AWS::S3::Bucket) would lose its protection"), "{printed}");
+    assert!(printed.contains("warning: --allow-replacement BackupBucket matches no guarded change"), "{printed}");
+}
+
+#[tokio::test]
+async fn new_unretained_lock_bucket_warns() {
+    let rules = vec![
+        mock!(Client::describe_stacks).match_requests(|request| request.stack_name() == Some(NAME)).sequence().error(missing_stack).build(),
+        mock!(Client::create_change_set)
+            .match_requests(|request| request.stack_name() == Some(NAME))
+            .then_output(|| CreateChangeSetOutput::builder().id(CHANGE_SET_ID).stack_id(NEW_STACK_ID).build()),
+        mock!(Client::describe_change_set)
+            .then_output(|| ready_change_set(vec![resource_change(ChangeAction::Add, "BackupBucket", "AWS::S3::Bucket", None)])),
+        delete_change_set_rule(),
+        mock!(Client::delete_stack)
+            .match_requests(|request| request.stack_name() == Some(NEW_STACK_ID))
+            .then_output(|| DeleteStackOutput::builder().build()),
+    ];
+    let prompt = ScriptedPrompt { interactive: true, answers: vec![false], questions: Default::default() };
+    let (context, output) = context(&rules.iter().collect::<Vec<_>>(), prompt);
+    let mut settings = config();
+    settings.yes = false;
+
+    let error = deploy(&context, &settings, &unretained_fixture()).await.unwrap_err();
+
+    assert!(matches!(error, DeployError::Refused(ref m) if m.contains("declined")), "a warning, not a refusal by a guard: {error}");
+    let printed = text(&output);
+    assert!(printed.contains("WARNING: bucket BackupBucket has Object Lock but DeletionPolicy Delete and UpdateReplacePolicy Delete"), "{printed}");
+    assert!(!printed.contains("Refused:"), "{printed}");
+}
