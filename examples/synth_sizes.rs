@@ -5,9 +5,9 @@
 //! - `MODE`: `default` (one default stack), `big` (the default architecture
 //!   plus `EXTRA` private subnets attached to its endpoint) or `many`
 //!   (`STACKS` default stacks). Default: `default`.
-//! - `EXTRA`: extra subnets of `big`. Default: 141, which makes 444
-//!   resources, as close as three-resource steps get to the 445 of the
-//!   reference apps' big stack.
+//! - `EXTRA`: extra subnets of `big`, three resources each. Default: as
+//!   many as fit in 445 resources, the size of the reference apps' big
+//!   stack.
 //! - `STACKS`: stacks of `many`. Default: 50.
 //! - `OUT`: the directory to write `NAME.template.json` files into, created
 //!   when missing. Default: `vaultgate.out`.

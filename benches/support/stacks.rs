@@ -10,14 +10,15 @@ use vaultgate::constructs::private_backup_subnet::{PrivateBackupSubnet, PrivateB
 use vaultgate::constructs::{BackupArchitecture, BackupConfig, ConstructError};
 use vaultgate::{App, Expr, Stack};
 
-/// Resources in the default stack. [`big_stack`] adds three per extra
-/// subnet, so `extra_subnets_for(total)` picks the subnet count.
-pub const DEFAULT_STACK_RESOURCES: usize = 21;
+/// Resources that [`big_stack`] adds per extra subnet: the subnet, its
+/// route table and their association.
+pub const RESOURCES_PER_EXTRA_SUBNET: usize = 3;
 
 /// Returns the number of extra subnets that brings the big stack closest
 /// to `total` resources without going over it.
 pub fn extra_subnets_for(total: usize) -> usize {
-    total.saturating_sub(DEFAULT_STACK_RESOURCES) / 3
+    let base = default_stack("Count").expect("the default stack builds").resource_count();
+    total.saturating_sub(base) / RESOURCES_PER_EXTRA_SUBNET
 }
 
 /// Builds the default stack, [`BackupConfig::default`], named `name`.

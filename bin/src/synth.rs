@@ -17,10 +17,10 @@ pub struct SynthArgs {
     /// Settings file (TOML, or JSON when it ends in `.json`) that sets the
     /// stack name and every prop of the architecture. Default: the default
     /// stack.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "print_config_schema")]
     config: Option<PathBuf>,
-    /// Where to write the template; `-` writes to standard output.
-    #[arg(long, short, value_name = "PATH", default_value = "template.json")]
+    /// Output path of the template, or `-` for standard output.
+    #[arg(long, short, value_name = "PATH", default_value = "template.json", conflicts_with = "print_config_schema")]
     out: String,
     /// Template format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
@@ -36,7 +36,7 @@ enum OutputFormat {
     Yaml,
 }
 
-/// Where the template goes.
+/// The template's destination.
 enum Destination {
     Stdout,
     File(PathBuf),
@@ -75,7 +75,7 @@ pub fn run(args: &SynthArgs) -> Result<(), CliError> {
         Destination::Stdout => {
             std::io::stdout()
                 .write_all(text.as_bytes())
-                .map_err(|err| CliError::Input(format!("cannot write to standard output: {err}")))?;
+                .map_err(|err| CliError::Output(format!("cannot write to standard output: {err}")))?;
             eprintln!("synthesized {} ({summary})", config.stack_name);
         }
         Destination::File(path) => {
@@ -87,6 +87,13 @@ pub fn run(args: &SynthArgs) -> Result<(), CliError> {
 }
 
 fn check_output_directory(path: &Path) -> Result<(), CliError> {
+    let shown = path.display();
+    if path.as_os_str().is_empty() {
+        return Err(CliError::Input("--out is empty; give a file path, or - for standard output".to_owned()));
+    }
+    if path.is_dir() || path.to_string_lossy().ends_with('/') {
+        return Err(CliError::Input(format!("cannot write `{shown}`: it is a directory; give a file path such as {shown}/template.json")));
+    }
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -106,7 +113,17 @@ fn check_output_directory(path: &Path) -> Result<(), CliError> {
 fn load_config(path: &Path) -> Result<BackupConfig, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|err| CliError::Input(format!("cannot read settings file `{}`: {err}", path.display())))?;
-    let is_json = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    let extension = path.extension().and_then(|ext| ext.to_str()).unwrap_or_default().to_ascii_lowercase();
+    let is_json = match extension.as_str() {
+        "json" => true,
+        "toml" => false,
+        other => {
+            return Err(CliError::Input(format!(
+                "settings file `{}` has the extension {other:?}; write it as TOML (.toml) or JSON (.json)",
+                path.display()
+            )))
+        }
+    };
     let invalid = |field: String, message: String| {
         let at = if field.is_empty() || field == "." { String::new() } else { format!(" at `{field}`") };
         CliError::Input(format!(
@@ -115,12 +132,33 @@ fn load_config(path: &Path) -> Result<BackupConfig, CliError> {
         ))
     };
     if is_json {
+        if !text.trim_start().starts_with('{') {
+            return Err(invalid(String::new(), "the top level must be a JSON object".to_owned()));
+        }
         let mut deserializer = serde_json::Deserializer::from_str(&text);
-        serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|err| invalid(err.path().to_string(), err.into_inner().to_string()))
+        let config = serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|err| invalid(err.path().to_string(), err.into_inner().to_string()))?;
+        deserializer.end().map_err(|err| invalid(String::new(), err.to_string()))?;
+        Ok(config)
     } else {
         let deserializer = toml::Deserializer::new(&text);
-        serde_path_to_error::deserialize(deserializer)
-            .map_err(|err| invalid(err.path().to_string(), err.into_inner().message().to_owned()))
+        serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            let position = inner.span().map(|span| line_and_column(&text, span.start));
+            let message = inner.message().trim().replace('\n', " ");
+            match position {
+                Some((line, column)) => invalid(path, format!("line {line}, column {column}: {message}")),
+                None => invalid(path, message),
+            }
+        })
     }
+}
+
+/// Converts a byte offset into 1-based line and column numbers.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |rest| rest.chars().count()) + 1;
+    (line, column)
 }

@@ -22,6 +22,13 @@ pub const OBJECT_WRITES: &[&str] = &[
     "s3:DeleteObject",
     "s3:DeleteObjectVersion",
     "s3:RestoreObject",
+    "s3:PutObjectTagging",
+    "s3:PutObjectVersionTagging",
+    "s3:DeleteObjectTagging",
+    "s3:DeleteObjectVersionTagging",
+    "s3:ReplicateObject",
+    "s3:ReplicateDelete",
+    "s3:ReplicateTags",
 ];
 
 /// Object and listing actions that read backups.

@@ -11,7 +11,7 @@ use vaultgate_core::{Expr, LogicalId, Scope};
 
 use crate::backup_instance::{BackupInstance, BackupInstanceOptions, BackupInstanceProps};
 use crate::bastion_host::{BastionHost, BastionHostOptions, BastionHostProps};
-use crate::checks::check_cidr;
+use crate::checks::{check_cidr, instance_type_problem, principal_arn_problem};
 use crate::error::{ConstructError, PropChecker};
 use crate::iam::{create_role, this_account};
 use crate::instance::InstanceInputs;
@@ -24,6 +24,11 @@ use crate::vpc::{BackupVpc, BackupVpcProps, PublicSubnet};
 /// AMI for x86_64.
 pub const AL2023_AMI_PARAMETER: &str = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
 
+/// Highest availability zone index accepted. Every region has at least
+/// three zones today, but not every account sees more than two in each, so
+/// indexes above 1 can still fail at deploy.
+pub const MAX_AVAILABILITY_ZONE_INDEX: u32 = 5;
+
 /// Subnet layout of the architecture.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -35,7 +40,7 @@ pub struct NetworkProps {
     /// The private backup subnet. Default: `10.0.1.0/24`.
     pub private_subnet_cidr: String,
     /// Index into the region's availability zones (`Fn::GetAZs`) for both
-    /// subnets. Default: 0, the first zone.
+    /// subnets, from 0 to 5. Default: 0, the first zone.
     pub availability_zone_index: u32,
 }
 
@@ -84,14 +89,13 @@ impl BackupArchitectureProps {
     /// Collects every invalid prop of the whole architecture.
     pub(crate) fn check(&self, checker: &mut PropChecker) {
         let network = &self.network;
-        self.network.vpc.check(checker, "network.vpc");
-        let vpc_block = network.vpc.cidr_block.parse::<ipnet::Ipv4Net>().ok();
+        let vpc_block = self.network.vpc.check(checker, "network.vpc");
         let public = check_cidr(checker, "network.public_subnet_cidr", &network.public_subnet_cidr, 16..=28);
         let private = check_cidr(checker, "network.private_subnet_cidr", &network.private_subnet_cidr, 16..=28);
         for (field, block) in [("network.public_subnet_cidr", public), ("network.private_subnet_cidr", private)] {
             if let (Some(vpc), Some(block)) = (vpc_block, block) {
                 if !vpc.contains(&block) {
-                    checker.reject(field, format!("{block:?}").trim_matches('"'), format!("the subnet lies outside the VPC's block {vpc}; choose a block inside it"));
+                    checker.reject(field, format!("\"{block}\""), format!("the subnet lies outside the VPC's block {vpc}; choose a block inside it"));
                 }
             }
         }
@@ -99,20 +103,27 @@ impl BackupArchitectureProps {
             if public.contains(&private) || private.contains(&public) {
                 checker.reject(
                     "network.private_subnet_cidr",
-                    private,
+                    format!("\"{private}\""),
                     format!("overlaps the public subnet {public}; give each subnet its own block"),
                 );
             }
         }
         self.bucket.check(checker, "bucket");
-        for (field, options) in [("bastion.instance_type", &self.bastion.instance_type), ("backup_instance.instance_type", &self.backup_instance.instance_type)] {
-            if !options.contains('.') || options.contains(char::is_whitespace) {
-                checker.reject(field, format!("{options:?}"), "not an EC2 instance type; write it like t3.micro");
+        if network.availability_zone_index > MAX_AVAILABILITY_ZONE_INDEX {
+            checker.reject(
+                "network.availability_zone_index",
+                network.availability_zone_index,
+                format!("use 0 to {MAX_AVAILABILITY_ZONE_INDEX}; Fn::Select fails at deploy when the region has fewer zones"),
+            );
+        }
+        for (field, instance_type) in [("bastion.instance_type", &self.bastion.instance_type), ("backup_instance.instance_type", &self.backup_instance.instance_type)] {
+            if let Some(problem) = instance_type_problem(instance_type) {
+                checker.reject(field, format!("{instance_type:?}"), problem);
             }
         }
         for arn in &self.restore.trusted_principal_arns {
-            if !arn.starts_with("arn:") {
-                checker.reject("restore.trusted_principal_arns", format!("{arn:?}"), "not an ARN; write it like arn:aws:iam::111122223333:role/operator");
+            if let Some(problem) = principal_arn_problem(arn) {
+                checker.reject("restore.trusted_principal_arns", format!("{arn:?}"), problem);
             }
         }
     }
@@ -159,6 +170,7 @@ impl BackupArchitecture {
         let mut checker = PropChecker::default();
         props.check(&mut checker);
         checker.finish(format!("{}/{id}", scope.path()))?;
+        let mut scope = scope.child(id)?;
 
         let key_name = scope.add_parameter(
             "KeyName",
@@ -169,7 +181,7 @@ impl BackupArchitecture {
             Parameter::new("String")
                 .description("CIDR block allowed to SSH to the bastion, such as 203.0.113.7/32; there is no default, so SSH is never open to the internet by accident")
                 .pattern(
-                    r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$",
+                    r"^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)/(3[0-2]|[12]?\d)$",
                     "must be an IPv4 CIDR block such as 203.0.113.7/32",
                 ),
         )?;
@@ -181,7 +193,6 @@ impl BackupArchitecture {
         )?;
         let inputs = InstanceInputs { image_id, key_name };
 
-        let mut scope = scope.child(id)?;
         let network = &props.network;
         let zone = Expr::select(network.availability_zone_index, Expr::get_azs());
         let vpc = BackupVpc::new(&mut scope, "Vpc", &network.vpc)?;
@@ -208,6 +219,7 @@ impl BackupArchitecture {
                 vpc_id: vpc.vpc_id.clone(),
                 subnet_id: public_subnet.subnet_id.clone(),
                 ssh_cidr,
+                ssh_destination_cidr: network.private_subnet_cidr.clone(),
                 inputs: inputs.clone(),
                 options: props.bastion.clone(),
             },
@@ -224,7 +236,9 @@ impl BackupArchitecture {
                 options: props.backup_instance.clone(),
             },
         )?;
-        add_bastion_ssh_egress(&mut scope, &bastion, &backup_instance)?;
+        if props.bastion.attach_writer_role {
+            bastion.attach_instance_profile(&mut scope, backup_instance.instance_profile.reference())?;
+        }
 
         let trust = if props.restore.trusted_principal_arns.is_empty() {
             this_account()
@@ -233,17 +247,22 @@ impl BackupArchitecture {
         };
         let restore_role = create_role(&mut scope, "RestoreRole", trust, "Restore: lists and reads backup versions")?;
 
-        bucket.grant_upload(&mut scope, &backup_instance.role);
-        bucket.grant_restore(&mut scope, &restore_role);
-        bucket.deny_outside_endpoint(&mut scope, endpoint.endpoint_id(), vec![iam::Role::arn(&restore_role)]);
-        bucket.deny_uploads_except(&mut scope, backup_instance.role_arn());
+        bucket.grant_upload(&mut scope, &backup_instance.role)?;
+        bucket.grant_restore(&mut scope, &restore_role)?;
+        bucket.deny_outside_endpoint(&mut scope, endpoint.endpoint_id(), vec![iam::Role::arn(&restore_role)])?;
+        bucket.deny_uploads_except(&mut scope, backup_instance.role_arn())?;
 
         let parts = BackupArchitecture { vpc, public_subnet, private_subnet, bucket, endpoint, bastion, backup_instance, restore_role };
-        parts.add_outputs(&mut scope)?;
+        parts.add_outputs(&mut scope, props.bastion.attach_writer_role)?;
         Ok(parts)
     }
 
-    fn add_outputs(&self, scope: &mut Scope<'_>) -> Result<(), ConstructError> {
+    fn add_outputs(&self, scope: &mut Scope<'_>, bastion_has_writer_role: bool) -> Result<(), ConstructError> {
+        let bastion_description = if bastion_has_writer_role {
+            "Run on the bastion: the upload fails, because the bucket denies writes that do not come through the endpoint"
+        } else {
+            "Run on the bastion: the upload fails, because the bastion has no AWS credentials (set bastion.attach_writer_role to test the bucket policy instead)"
+        };
         let bucket = self.bucket.bucket.as_str();
         scope.add_output("BucketName", self.bucket.bucket_name(), "Name of the backup bucket")?;
         scope.add_output("EndpointId", self.endpoint.endpoint_id(), "ID of the S3 gateway endpoint")?;
@@ -253,30 +272,17 @@ impl BackupArchitecture {
         scope.add_output(
             "UploadFromBackupInstanceCommand",
             Expr::sub(format!(
-                "aws s3 cp /etc/hostname s3://${{{bucket}}}/acceptance/from-backup-instance.txt --region ${{AWS::Region}}"
+                "aws s3 cp /etc/hostname s3://${{{bucket}}}/acceptance/from-backup-instance.txt --checksum-algorithm CRC32 --region ${{AWS::Region}}"
             )),
             "Run on the backup instance: the upload succeeds through the endpoint",
         )?;
         scope.add_output(
             "UploadFromBastionCommand",
             Expr::sub(format!(
-                "aws s3 cp /etc/hostname s3://${{{bucket}}}/acceptance/from-bastion.txt --region ${{AWS::Region}}"
+                "aws s3 cp /etc/hostname s3://${{{bucket}}}/acceptance/from-bastion.txt --checksum-algorithm CRC32 --region ${{AWS::Region}}"
             )),
-            "Run on the bastion: the upload fails, because it does not come through the endpoint",
+            bastion_description,
         )?;
         Ok(())
     }
-}
-
-/// Lets the bastion open SSH to the backup instance's group. A separate
-/// egress resource, because the two groups refer to each other and inline
-/// rules both ways would form a dependency cycle.
-fn add_bastion_ssh_egress(scope: &mut Scope<'_>, bastion: &BastionHost, instance: &BackupInstance) -> Result<(), ConstructError> {
-    let mut egress = vaultgate_core::resources::ec2::SecurityGroupEgress::new(ec2::SecurityGroup::group_id(&bastion.security_group), "tcp");
-    egress.from_port = Some(22.into());
-    egress.to_port = Some(22.into());
-    egress.destination_security_group_id = Some(ec2::SecurityGroup::group_id(&instance.security_group).into());
-    egress.description = Some("SSH to the backup instance".into());
-    scope.add_resource("BastionSshToBackupInstance", egress)?;
-    Ok(())
 }

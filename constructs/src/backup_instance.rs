@@ -16,7 +16,7 @@ use crate::instance::{hardened_instance, https_egress, InstanceInputs};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct BackupInstanceOptions {
-    /// The EC2 instance type. Default: `t3.micro`.
+    /// The EC2 instance type, x86_64 to match the AMI. Default: `t3.micro`.
     pub instance_type: String,
 }
 
@@ -57,6 +57,8 @@ pub struct BackupInstance {
     pub instance: LogicalId,
     /// The writer role.
     pub role: LogicalId,
+    /// The instance profile that carries the writer role.
+    pub instance_profile: LogicalId,
     /// The security group.
     pub security_group: LogicalId,
 }
@@ -99,15 +101,15 @@ impl BackupInstance {
         let resource = scope.resource_mut(&instance).expect("just added");
         resource.depends_on.extend(props.depends_on.iter().map(|id| id.as_str().to_owned()));
 
-        Ok(BackupInstance { instance, role, security_group })
+        Ok(BackupInstance { instance, role, instance_profile: profile, security_group })
     }
 
-    /// The writer role's ARN, with its path.
+    /// Returns the writer role's ARN, with its path.
     pub fn role_arn(&self) -> Expr {
         iam::Role::arn(&self.role)
     }
 
-    /// The instance's private IP address.
+    /// Returns the instance's private IP address.
     pub fn private_ip(&self) -> Expr {
         ec2::Instance::private_ip(&self.instance)
     }

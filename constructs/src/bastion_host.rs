@@ -13,13 +13,21 @@ use crate::instance::{hardened_instance, https_egress, InstanceInputs};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct BastionHostOptions {
-    /// The EC2 instance type. Default: `t3.micro`.
+    /// The EC2 instance type, x86_64 to match the AMI. Default: `t3.micro`.
     pub instance_type: String,
+    /// Attach the backup writer role to the bastion too, so that the
+    /// acceptance test's upload from the bastion carries the writer's
+    /// credentials and is refused by the bucket policy because it does not
+    /// come through the endpoint. Default: off, so the bastion has no AWS
+    /// credentials and its upload fails for lack of them, which proves
+    /// nothing about the bucket policy. The trade-off when on: IAM alone
+    /// would let the bastion upload, and only the endpoint condition stops it.
+    pub attach_writer_role: bool,
 }
 
 impl Default for BastionHostOptions {
     fn default() -> Self {
-        BastionHostOptions { instance_type: "t3.micro".to_owned() }
+        BastionHostOptions { instance_type: "t3.micro".to_owned(), attach_writer_role: false }
     }
 }
 
@@ -33,6 +41,9 @@ pub struct BastionHostProps {
     /// The CIDR block allowed to SSH in, usually a `Ref` to a parameter with
     /// no default, so that nobody deploys SSH open to 0.0.0.0/0 by accident.
     pub ssh_cidr: Expr,
+    /// The CIDR block the bastion may open SSH connections to: the private
+    /// backup subnet.
+    pub ssh_destination_cidr: String,
     /// AMI and key pair.
     pub inputs: InstanceInputs,
     /// The options set in config files.
@@ -44,8 +55,9 @@ pub struct BastionHostProps {
 /// Its security group admits SSH only from `ssh_cidr`. Egress is HTTPS to
 /// anywhere, so that the acceptance test's upload from the bastion reaches
 /// S3 and is refused by the bucket policy rather than by the network, and
-/// SSH to the backup instance's group, which the pattern adds. The bastion
-/// has no IAM role: it never needs AWS credentials.
+/// SSH to the private backup subnet. Both egress rules are inline: mixing
+/// inline rules with separate egress resources on one group lets updates
+/// drop rules. By default the bastion has no IAM role.
 #[derive(Debug, Clone)]
 pub struct BastionHost {
     /// The instance.
@@ -69,7 +81,13 @@ impl BastionHost {
         ssh.cidr_ip = Some(props.ssh_cidr.clone().into());
         ssh.description = Some("SSH from the allowed CIDR block".into());
         group.security_group_ingress = Some(vec![ssh.into()].into());
-        group.security_group_egress = Some(vec![https_egress("HTTPS to AWS APIs and package repositories").into()].into());
+        let mut ssh_out = security_group::Egress::new("tcp");
+        ssh_out.from_port = Some(22.into());
+        ssh_out.to_port = Some(22.into());
+        ssh_out.cidr_ip = Some(props.ssh_destination_cidr.as_str().into());
+        ssh_out.description = Some("SSH to the private backup subnet".into());
+        group.security_group_egress =
+            Some(vec![https_egress("HTTPS to AWS APIs and package repositories").into(), ssh_out.into()].into());
         let security_group = scope.add_resource("SecurityGroup", group)?;
 
         let instance = hardened_instance(
@@ -82,7 +100,21 @@ impl BastionHost {
         Ok(BastionHost { instance, security_group })
     }
 
-    /// The bastion's public IP address.
+    /// Attaches an instance profile, which gives the bastion that role's
+    /// credentials.
+    ///
+    /// # Errors
+    /// [`ConstructError::NotInStack`] when `scope` belongs to another stack.
+    pub fn attach_instance_profile(&self, scope: &mut Scope<'_>, profile: Expr) -> Result<(), ConstructError> {
+        let path = scope.path();
+        let instance = scope
+            .resource_mut(&self.instance)
+            .ok_or_else(|| ConstructError::NotInStack { path, logical_id: self.instance.to_string() })?;
+        instance.properties.insert("IamInstanceProfile".to_owned(), profile.to_json());
+        Ok(())
+    }
+
+    /// Returns the bastion's public IP address.
     pub fn public_ip(&self) -> Expr {
         ec2::Instance::public_ip(&self.instance)
     }

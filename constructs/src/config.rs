@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use vaultgate_core::validate::{stack_name_violations, tag_violations, MAX_TAGS};
 use vaultgate_core::Stack;
 
 use crate::backup_architecture::{BackupArchitecture, BackupArchitectureProps, NetworkProps, RestoreProps};
 use crate::backup_instance::BackupInstanceOptions;
 use crate::bastion_host::BastionHostOptions;
-use crate::error::ConstructError;
+use crate::error::{ConstructError, PropChecker};
 use crate::locked_bucket::LockedBucketProps;
 use crate::s3_gateway_endpoint::S3GatewayEndpointOptions;
 
@@ -22,7 +23,9 @@ pub const ARCHITECTURE_ID: &str = "Backup";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct BackupConfig {
-    /// The stack's name, the root of every construct path. Default: `VaultgateBackup`.
+    /// The stack's name: the root of every construct path and of the
+    /// logical IDs' hashes, and the name to deploy the stack under. It must
+    /// follow CloudFormation's stack name rules. Default: `VaultgateBackup`.
     pub stack_name: String,
     /// The template's description. Default: a sentence naming the architecture.
     pub description: String,
@@ -71,12 +74,35 @@ impl BackupConfig {
         }
     }
 
+    /// Collects every invalid setting, the architecture's props included,
+    /// so that one run reports all of them.
+    fn check(&self, checker: &mut PropChecker) {
+        let violations = stack_name_violations(&self.stack_name);
+        if !violations.is_empty() {
+            checker.reject("stack_name", format!("{:?}", self.stack_name), format!("invalid CloudFormation stack name: {}", violations.join("; ")));
+        }
+        if self.tags.len() > MAX_TAGS {
+            checker.reject("tags", format!("{} tags", self.tags.len()), format!("a resource takes at most {MAX_TAGS} tags"));
+        }
+        for (key, value) in &self.tags {
+            let violations = tag_violations(key, value);
+            if !violations.is_empty() {
+                checker.reject(&format!("tags.{key}"), format!("{value:?}"), format!("invalid tag: {}", violations.join("; ")));
+            }
+        }
+        self.architecture_props().check(checker);
+    }
+
     /// Builds the stack.
     ///
     /// # Errors
     /// [`ConstructError::InvalidProps`] listing every invalid setting, with
     /// its field name as written in the settings file.
     pub fn build(&self) -> Result<Stack, ConstructError> {
+        let mut checker = PropChecker::default();
+        self.check(&mut checker);
+        checker.finish(self.stack_name.clone())?;
+
         let mut stack = Stack::new(&self.stack_name);
         stack.set_description(&self.description);
         for (key, value) in &self.tags {

@@ -9,7 +9,7 @@ pub struct PropProblem {
     pub field: String,
     /// The value given, as written in config files.
     pub value: String,
-    /// What is wrong and how to fix it.
+    /// The problem and its fix.
     pub message: String,
 }
 
@@ -29,6 +29,15 @@ pub enum ConstructError {
         path: String,
         /// Every problem found.
         problems: Vec<PropProblem>,
+    },
+
+    /// A resource handed to a construct belongs to another stack.
+    #[error("`{logical_id}` is not a resource of the stack at `{path}`; pass a resource created in the same stack")]
+    NotInStack {
+        /// Path of the scope that was used.
+        path: String,
+        /// The logical ID that was not found.
+        logical_id: String,
     },
 
     /// An error from the core: a duplicate id, a logical ID collision, or
@@ -57,7 +66,7 @@ impl PropChecker {
     }
 }
 
-/// A warning for `path`, reported at synth next to validation warnings.
+/// Builds a warning for `path`, reported at synth next to validation warnings.
 pub(crate) fn warning(path: String, message: impl Into<String>) -> Problem {
     Problem::warning(Some(path), None, message)
 }

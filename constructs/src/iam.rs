@@ -22,12 +22,21 @@ pub(crate) fn create_role(
 }
 
 /// Appends an inline policy named `name` to the role's `Policies`.
-pub(crate) fn attach_inline_policy(scope: &mut Scope<'_>, role: &LogicalId, name: &str, document: &PolicyDocument) {
-    let resource = scope.resource_mut(role).expect("the role was added to this stack");
+pub(crate) fn attach_inline_policy(
+    scope: &mut Scope<'_>,
+    role: &LogicalId,
+    name: &str,
+    document: &PolicyDocument,
+) -> Result<(), ConstructError> {
+    let path = scope.path();
+    let resource = scope
+        .resource_mut(role)
+        .ok_or_else(|| ConstructError::NotInStack { path, logical_id: role.to_string() })?;
     let policies = resource.properties.entry("Policies").or_insert_with(|| Json::Array(Vec::new()));
     if let Json::Array(policies) = policies {
         policies.push(json!({"PolicyName": name, "PolicyDocument": document.to_json()}));
     }
+    Ok(())
 }
 
 /// The trust principal for a role that IAM principals of this account may

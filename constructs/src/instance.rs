@@ -50,7 +50,7 @@ pub(crate) fn hardened_instance(
     instance
 }
 
-/// An egress rule for HTTPS (TCP 443) to 0.0.0.0/0.
+/// Builds an egress rule for HTTPS (TCP 443) to 0.0.0.0/0.
 pub(crate) fn https_egress(description: &str) -> security_group::Egress {
     let mut rule = security_group::Egress::new("tcp");
     rule.from_port = Some(443.into());

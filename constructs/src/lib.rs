@@ -11,7 +11,7 @@
 //! let buckets = template.resources.values().filter(|r| r.resource_type == "AWS::S3::Bucket").count();
 //! assert_eq!(buckets, 1);
 //! ```
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod actions;
 pub mod backup_architecture;

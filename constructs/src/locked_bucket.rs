@@ -11,6 +11,7 @@ use vaultgate_core::validate::bucket_name_violations;
 use vaultgate_core::{Expr, LogicalId, Scope};
 
 use crate::actions;
+use crate::checks::{kms_key_arn_problem, MAX_RETENTION_DAYS};
 use crate::error::{warning, ConstructError, PropChecker};
 use crate::iam::{attach_inline_policy, this_account};
 
@@ -59,7 +60,7 @@ impl Default for RetentionProps {
 }
 
 impl RetentionProps {
-    /// The retention in days, counting a year as 365 days; 30 when neither
+    /// Returns the retention in days, counting a year as 365 days; 30 when neither
     /// field is set.
     pub fn in_days(&self) -> u32 {
         match (self.days, self.years) {
@@ -94,8 +95,8 @@ pub enum Encryption {
     Kms,
 }
 
-/// What CloudFormation does with the bucket when the stack is deleted or
-/// the bucket is replaced.
+/// The fate of the bucket when the stack is deleted or the bucket is
+/// replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RemovalPolicy {
@@ -135,7 +136,7 @@ pub struct LockedBucketProps {
     /// retention, so that lifecycle never fights the lock. Default: the
     /// retention in days.
     pub noncurrent_version_expiration_days: Option<u32>,
-    /// What happens to the bucket when the stack is deleted or the bucket
+    /// The fate of the bucket when the stack is deleted or the bucket is
     /// replaced. Default: retain.
     pub removal_policy: RemovalPolicy,
 }
@@ -184,6 +185,16 @@ impl LockedBucketProps {
             ),
             (Some(0), None) => checker.reject(&format!("{field}.retention.days"), 0, "retention must be greater than zero"),
             (None, Some(0)) => checker.reject(&format!("{field}.retention.years"), 0, "retention must be greater than zero"),
+            (Some(days), None) if days > MAX_RETENTION_DAYS => checker.reject(
+                &format!("{field}.retention.days"),
+                days,
+                format!("retention is limited to {MAX_RETENTION_DAYS} days (100 years)"),
+            ),
+            (None, Some(years)) if years > MAX_RETENTION_DAYS / 365 => checker.reject(
+                &format!("{field}.retention.years"),
+                years,
+                format!("retention is limited to {} years", MAX_RETENTION_DAYS / 365),
+            ),
             _ => {}
         }
         if let Some(days) = self.noncurrent_version_expiration_days {
@@ -201,6 +212,14 @@ impl LockedBucketProps {
                 0,
                 "must be at least 1 day",
             );
+        }
+        if let Some(problem) = self.kms_key_arn.as_deref().and_then(kms_key_arn_problem) {
+            checker.reject(&format!("{field}.kms_key_arn"), format!("{:?}", self.kms_key_arn.as_deref().unwrap_or_default()), problem);
+        }
+        if let Some(days) = self.noncurrent_version_expiration_days {
+            if days > MAX_RETENTION_DAYS * 2 {
+                checker.reject(&format!("{field}.noncurrent_version_expiration_days"), days, format!("use at most {}", MAX_RETENTION_DAYS * 2));
+            }
         }
         if self.kms_key_arn.is_some() && self.encryption != Encryption::Kms {
             checker.reject(
@@ -251,10 +270,10 @@ impl LockedBucket {
     /// zero or in both days and years, lifecycle expiry shorter than the
     /// retention, a KMS key without KMS encryption.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: &LockedBucketProps) -> Result<LockedBucket, ConstructError> {
-        let mut scope = scope.child(id)?;
         let mut checker = PropChecker::default();
         props.check(&mut checker, "bucket");
-        checker.finish(scope.path())?;
+        checker.finish(format!("{}/{id}", scope.path()))?;
+        let mut scope = scope.child(id)?;
 
         let path = scope.path();
         let retention_days = props.retention.in_days();
@@ -307,13 +326,40 @@ impl LockedBucket {
         resource.deletion_policy = Some(removal);
         resource.update_replace_policy = Some(removal);
 
-        let statements = vec![Statement::deny()
+        let mut statements = vec![Statement::deny()
             .sid("DenyInsecureTransport")
             .principal(Principal::Anyone)
             .actions(&["s3:*"])
             .resource(bucket_arn(&bucket))
             .resource(objects_arn(&bucket))
             .condition("Bool", "aws:SecureTransport", vec![Expr::string("false")])];
+        if let Some(key) = &kms_key_arn {
+            // Default encryption covers uploads that name no encryption, so
+            // these denies apply only when a request sends the header (the
+            // Null condition) and names SSE-S3 or another key. A negated
+            // operator alone, IfExists or not, also matches an absent header
+            // and would refuse every plain upload.
+            statements.push(
+                Statement::deny()
+                    .sid("DenyUploadsWithOtherEncryption")
+                    .principal(Principal::Anyone)
+                    .actions(&["s3:PutObject"])
+                    .resource(bucket_arn(&bucket))
+                    .resource(objects_arn(&bucket))
+                    .condition("Null", "s3:x-amz-server-side-encryption", vec![Expr::string("false")])
+                    .condition("StringNotEquals", "s3:x-amz-server-side-encryption", vec![Expr::string("aws:kms")]),
+            );
+            statements.push(
+                Statement::deny()
+                    .sid("DenyUploadsWithOtherKmsKey")
+                    .principal(Principal::Anyone)
+                    .actions(&["s3:PutObject"])
+                    .resource(bucket_arn(&bucket))
+                    .resource(objects_arn(&bucket))
+                    .condition("Null", "s3:x-amz-server-side-encryption-aws-kms-key-id", vec![Expr::string("false")])
+                    .condition("StringNotEquals", "s3:x-amz-server-side-encryption-aws-kms-key-id", vec![key.clone()]),
+            );
+        }
         let document = PolicyDocument::new(statements.clone());
         let policy = scope.add_resource("Policy", s3::BucketPolicy::new(bucket.reference(), document.to_json()))?;
         Ok(LockedBucket { bucket, policy, kms_key_arn, statements })
@@ -339,17 +385,26 @@ impl LockedBucket {
     }
 
     /// Appends a statement to the bucket policy.
-    pub fn add_to_resource_policy(&mut self, scope: &mut Scope<'_>, statement: Statement) {
+    ///
+    /// # Errors
+    /// [`ConstructError::NotInStack`] when `scope` belongs to another stack
+    /// than the bucket.
+    pub fn add_to_resource_policy(&mut self, scope: &mut Scope<'_>, statement: Statement) -> Result<(), ConstructError> {
+        let path = scope.path();
+        let policy = scope.resource_mut(&self.policy).ok_or_else(|| ConstructError::NotInStack {
+            path,
+            logical_id: self.policy.to_string(),
+        })?;
         self.statements.push(statement);
-        let document = self.document().to_json();
-        let policy = scope.resource_mut(&self.policy).expect("the policy was added to this stack");
-        policy.properties.insert("PolicyDocument".to_owned(), document);
+        policy.properties.insert("PolicyDocument".to_owned(), self.document().to_json());
+        Ok(())
     }
 
     /// Denies every object write and delete that does not arrive through
-    /// `endpoint_id` (`aws:SourceVpce`, not `aws:SourceVpc`, which any other
-    /// endpoint in the VPC would satisfy), and every object read and listing
-    /// outside it except by `readers` (the restore role), matched on
+    /// `endpoint_id`. The condition key is `aws:SourceVpce`, because
+    /// `aws:SourceVpc` would let any other endpoint in the VPC through.
+    /// Object reads and listings outside the endpoint are denied too, except
+    /// for `readers` (the restore role). They are matched on
     /// `aws:PrincipalArn`, the role's ARN whatever session assumed it.
     ///
     /// The denies cover object actions only, never bucket management such
@@ -358,7 +413,10 @@ impl LockedBucket {
     /// The trade-off is that an operator whose IAM policy allows
     /// `s3:PutBucketPolicy` can loosen this policy; the COMPLIANCE lock still
     /// protects every version already written.
-    pub fn deny_outside_endpoint(&mut self, scope: &mut Scope<'_>, endpoint_id: Expr, readers: Vec<Expr>) {
+    ///
+    /// # Errors
+    /// [`ConstructError::NotInStack`] when `scope` belongs to another stack.
+    pub fn deny_outside_endpoint(&mut self, scope: &mut Scope<'_>, endpoint_id: Expr, readers: Vec<Expr>) -> Result<(), ConstructError> {
         let writes = Statement::deny()
             .sid("DenyObjectWritesOutsideBackupEndpoint")
             .principal(Principal::Anyone)
@@ -366,7 +424,7 @@ impl LockedBucket {
             .resource(self.arn())
             .resource(self.objects_arn())
             .condition("StringNotEquals", "aws:SourceVpce", vec![endpoint_id.clone()]);
-        self.add_to_resource_policy(scope, writes);
+        self.add_to_resource_policy(scope, writes)?;
 
         let mut reads = Statement::deny()
             .sid("DenyObjectReadsOutsideBackupEndpoint")
@@ -378,12 +436,15 @@ impl LockedBucket {
         if !readers.is_empty() {
             reads = reads.condition("ArnNotEquals", "aws:PrincipalArn", readers);
         }
-        self.add_to_resource_policy(scope, reads);
+        self.add_to_resource_policy(scope, reads)
     }
 
     /// Denies uploads by any principal other than `writer_arn` (the backup
     /// writer role's ARN), so that nobody else can add object versions.
-    pub fn deny_uploads_except(&mut self, scope: &mut Scope<'_>, writer_arn: Expr) {
+    ///
+    /// # Errors
+    /// [`ConstructError::NotInStack`] when `scope` belongs to another stack.
+    pub fn deny_uploads_except(&mut self, scope: &mut Scope<'_>, writer_arn: Expr) -> Result<(), ConstructError> {
         let statement = Statement::deny()
             .sid("DenyUploadsExceptBackupWriter")
             .principal(Principal::Anyone)
@@ -391,26 +452,34 @@ impl LockedBucket {
             .resource(self.arn())
             .resource(self.objects_arn())
             .condition("ArnNotEquals", "aws:PrincipalArn", vec![writer_arn]);
-        self.add_to_resource_policy(scope, statement);
+        self.add_to_resource_policy(scope, statement)
     }
 
     /// Grants `role` exactly `s3:PutObject` and `s3:AbortMultipartUpload` on
     /// the bucket's objects (and the KMS actions an upload needs with
     /// SSE-KMS), and returns the statements added.
-    pub fn grant_upload(&self, scope: &mut Scope<'_>, role: &LogicalId) -> Vec<Statement> {
+    ///
+    /// # Errors
+    /// [`ConstructError::NotInStack`] when `role` is not a resource of
+    /// `scope`'s stack.
+    pub fn grant_upload(&self, scope: &mut Scope<'_>, role: &LogicalId) -> Result<Vec<Statement>, ConstructError> {
         let mut statements =
             vec![Statement::allow().sid("UploadBackups").actions(actions::UPLOAD).resource(self.objects_arn())];
         if let Some(key) = &self.kms_key_arn {
             statements.push(Statement::allow().sid("EncryptBackups").actions(actions::KMS_WRITE).resource(key.clone()));
         }
-        attach_inline_policy(scope, role, "BackupUpload", &PolicyDocument::new(statements.clone()));
-        statements
+        attach_inline_policy(scope, role, "BackupUpload", &PolicyDocument::new(statements.clone()))?;
+        Ok(statements)
     }
 
     /// Grants `role` listing and reading of object versions, and nothing
     /// else (plus `kms:Decrypt` with SSE-KMS), and returns the statements
     /// added.
-    pub fn grant_restore(&self, scope: &mut Scope<'_>, role: &LogicalId) -> Vec<Statement> {
+    ///
+    /// # Errors
+    /// [`ConstructError::NotInStack`] when `role` is not a resource of
+    /// `scope`'s stack.
+    pub fn grant_restore(&self, scope: &mut Scope<'_>, role: &LogicalId) -> Result<Vec<Statement>, ConstructError> {
         let mut statements = vec![
             Statement::allow()
                 .sid("ListBackupVersions")
@@ -424,8 +493,8 @@ impl LockedBucket {
         if let Some(key) = &self.kms_key_arn {
             statements.push(Statement::allow().sid("DecryptBackups").actions(actions::KMS_READ).resource(key.clone()));
         }
-        attach_inline_policy(scope, role, "BackupRestore", &PolicyDocument::new(statements.clone()));
-        statements
+        attach_inline_policy(scope, role, "BackupRestore", &PolicyDocument::new(statements.clone()))?;
+        Ok(statements)
     }
 }
 

@@ -3,11 +3,10 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use vaultgate_core::resources::ec2;
 use vaultgate_core::{Expr, LogicalId, Scope};
 
 use crate::error::ConstructError;
-use crate::vpc::BackupVpc;
+use crate::vpc::{add_subnet_with_route_table, BackupVpc};
 
 /// Props of [`PrivateBackupSubnet`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -61,17 +60,7 @@ impl PrivateBackupSubnet {
         availability_zone: Expr,
     ) -> Result<PrivateBackupSubnet, ConstructError> {
         let mut scope = scope.child(id)?;
-        let mut subnet = ec2::Subnet::new(vpc.vpc_id.clone());
-        subnet.cidr_block = Some(props.cidr_block.as_str().into());
-        subnet.availability_zone = Some(availability_zone.into());
-        subnet.map_public_ip_on_launch = Some(false.into());
-        let subnet = scope.add_resource("Resource", subnet)?;
-
-        let route_table = scope.add_resource("RouteTable", ec2::RouteTable::new(vpc.vpc_id.clone()))?;
-        scope.add_resource(
-            "RouteTableAssociation",
-            ec2::SubnetRouteTableAssociation::new(route_table.reference(), subnet.reference()),
-        )?;
+        let (subnet, route_table) = add_subnet_with_route_table(&mut scope, vpc, &props.cidr_block, availability_zone, false)?;
         Ok(PrivateBackupSubnet { subnet_id: subnet.reference(), route_table })
     }
 }

@@ -11,7 +11,7 @@ use vaultgate_core::{Expr, LogicalId, Scope};
 use crate::error::{ConstructError, PropChecker};
 use crate::checks::check_cidr;
 
-/// Where the VPC comes from.
+/// The origin of the VPC: created by the stack or imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VpcMode {
@@ -30,22 +30,46 @@ pub enum VpcMode {
 pub struct BackupVpcProps {
     /// Whether to create the VPC or use an existing one. Default: a new VPC.
     pub mode: VpcMode,
-    /// The VPC's IPv4 CIDR block. For a new VPC it is the block created; for
-    /// an existing VPC it must be that VPC's block, and is used only to check
-    /// at synth time that the subnets fit inside it. Default: `10.0.0.0/16`
-    /// (the default VPC's block is `172.31.0.0/16`).
-    pub cidr_block: String,
+    /// The VPC's IPv4 CIDR block. For a new VPC it is the block created.
+    /// For an existing VPC it is required and must be that VPC's block: it is
+    /// used only to check at synth time that the subnets fit inside it (the
+    /// default VPC's block is `172.31.0.0/16`). Default for a new VPC:
+    /// `10.0.0.0/16`.
+    pub cidr_block: Option<String>,
 }
 
 impl Default for BackupVpcProps {
     fn default() -> Self {
-        BackupVpcProps { mode: VpcMode::New, cidr_block: "10.0.0.0/16".to_owned() }
+        BackupVpcProps { mode: VpcMode::New, cidr_block: None }
     }
 }
 
+/// The block of a new VPC whose props name none.
+pub const DEFAULT_VPC_CIDR: &str = "10.0.0.0/16";
+
 impl BackupVpcProps {
-    pub(crate) fn check(&self, checker: &mut PropChecker, field: &str) {
-        check_cidr(checker, &format!("{field}.cidr_block"), &self.cidr_block, 16..=28);
+    /// Returns the VPC's CIDR block as given, or the default for a new VPC.
+    pub fn effective_cidr_block(&self) -> Option<&str> {
+        match (&self.cidr_block, self.mode) {
+            (Some(block), _) => Some(block),
+            (None, VpcMode::New) => Some(DEFAULT_VPC_CIDR),
+            (None, VpcMode::Existing) => None,
+        }
+    }
+
+    /// Checks the props and returns the VPC's block when it is valid.
+    pub(crate) fn check(&self, checker: &mut PropChecker, field: &str) -> Option<ipnet::Ipv4Net> {
+        match self.effective_cidr_block() {
+            Some(block) => check_cidr(checker, &format!("{field}.cidr_block"), block, 16..=28),
+            None => {
+                checker.reject(
+                    &format!("{field}.cidr_block"),
+                    "(missing)",
+                    "an existing VPC needs its CIDR block, such as 172.31.0.0/16 for the default VPC, so that the subnets can be checked against it",
+                );
+                None
+            }
+        }
     }
 }
 
@@ -80,8 +104,9 @@ impl BackupVpc {
     pub fn new(scope: &mut Scope<'_>, id: &str, props: &BackupVpcProps) -> Result<BackupVpc, ConstructError> {
         let mut checker = PropChecker::default();
         props.check(&mut checker, "network.vpc");
+        checker.finish(format!("{}/{id}", scope.path()))?;
         let mut scope = scope.child(id)?;
-        checker.finish(scope.path())?;
+        let cidr_block = props.effective_cidr_block().unwrap_or(DEFAULT_VPC_CIDR).to_owned();
 
         if props.mode == VpcMode::Existing {
             let vpc_id = scope.add_parameter(
@@ -94,11 +119,11 @@ impl BackupVpc {
                     .description("ID of the existing VPC's internet gateway, for the bastion's public subnet")
                     .pattern("^igw-[0-9a-f]{8,17}$", "must be an internet gateway ID such as igw-0123456789abcdef0"),
             )?;
-            return Ok(BackupVpc { vpc_id, internet_gateway_id, attachment: None, cidr_block: props.cidr_block.clone() });
+            return Ok(BackupVpc { vpc_id, internet_gateway_id, attachment: None, cidr_block });
         }
 
         let mut vpc = ec2::Vpc::new();
-        vpc.cidr_block = Some(props.cidr_block.as_str().into());
+        vpc.cidr_block = Some(cidr_block.as_str().into());
         vpc.enable_dns_hostnames = Some(true.into());
         vpc.enable_dns_support = Some(true.into());
         let vpc = scope.add_resource("Resource", vpc)?;
@@ -112,9 +137,32 @@ impl BackupVpc {
             vpc_id: vpc.reference(),
             internet_gateway_id: gateway.reference(),
             attachment: Some(attachment),
-            cidr_block: props.cidr_block.clone(),
+            cidr_block,
         })
     }
+}
+
+/// Adds a subnet (the scope's `Resource`), a route table of its own with no
+/// routes and their association, and returns the subnet and the table.
+pub(crate) fn add_subnet_with_route_table(
+    scope: &mut Scope<'_>,
+    vpc: &BackupVpc,
+    cidr_block: &str,
+    availability_zone: Expr,
+    public_ip_on_launch: bool,
+) -> Result<(LogicalId, LogicalId), ConstructError> {
+    let mut subnet = ec2::Subnet::new(vpc.vpc_id.clone());
+    subnet.cidr_block = Some(cidr_block.into());
+    subnet.availability_zone = Some(availability_zone.into());
+    subnet.map_public_ip_on_launch = Some(public_ip_on_launch.into());
+    let subnet = scope.add_resource("Resource", subnet)?;
+
+    let route_table = scope.add_resource("RouteTable", ec2::RouteTable::new(vpc.vpc_id.clone()))?;
+    scope.add_resource(
+        "RouteTableAssociation",
+        ec2::SubnetRouteTableAssociation::new(route_table.reference(), subnet.reference()),
+    )?;
+    Ok((subnet, route_table))
 }
 
 /// A public subnet whose route table sends 0.0.0.0/0 to the internet gateway.
@@ -142,17 +190,7 @@ impl PublicSubnet {
         availability_zone: Expr,
     ) -> Result<PublicSubnet, ConstructError> {
         let mut scope = scope.child(id)?;
-        let mut subnet = ec2::Subnet::new(vpc.vpc_id.clone());
-        subnet.cidr_block = Some(cidr_block.into());
-        subnet.availability_zone = Some(availability_zone.into());
-        subnet.map_public_ip_on_launch = Some(true.into());
-        let subnet = scope.add_resource("Resource", subnet)?;
-
-        let route_table = scope.add_resource("RouteTable", ec2::RouteTable::new(vpc.vpc_id.clone()))?;
-        scope.add_resource(
-            "RouteTableAssociation",
-            ec2::SubnetRouteTableAssociation::new(route_table.reference(), subnet.reference()),
-        )?;
+        let (subnet, route_table) = add_subnet_with_route_table(&mut scope, vpc, cidr_block, availability_zone, true)?;
 
         let mut route = ec2::Route::new(route_table.reference());
         route.destination_cidr_block = Some("0.0.0.0/0".into());

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::expr::Expr;
 use crate::stack::Stack;
-use crate::template::{Output, Parameter, Resource};
+use crate::template::{Export, Output, Parameter, Resource};
 
 /// The child id that marks a construct's primary resource. It is left out of
 /// logical IDs, so `Backups/Resource` reads as `Backups…`.
@@ -228,6 +228,28 @@ impl<'a> Scope<'a> {
         self.stack.insert_output(name, output, path)
     }
 
+    /// Adds a stack output named `name` and exports it as `export_name`,
+    /// for other stacks' `Fn::ImportValue`.
+    ///
+    /// # Errors
+    /// [`Error::DuplicateName`] when the stack already has the output.
+    pub fn add_exported_output(
+        &mut self,
+        name: &str,
+        value: impl Into<Expr>,
+        description: &str,
+        export_name: Expr,
+    ) -> Result<(), Error> {
+        let output = Output {
+            description: Some(description.to_owned()),
+            value: value.into().to_json(),
+            export: Some(Export { name: export_name.to_json() }),
+            condition: None,
+        };
+        let path = self.path();
+        self.stack.insert_output(name, output, path)
+    }
+
     /// Adds a named condition, a condition function such as `Fn::Equals`.
     ///
     /// # Errors
@@ -239,7 +261,9 @@ impl<'a> Scope<'a> {
 
     /// Applies a tag to every taggable resource in this scope's subtree,
     /// including resources added after this call. A tag set deeper in the
-    /// tree wins over one with the same key set higher up.
+    /// tree wins over one with the same key set higher up. A tag that breaks
+    /// the tag rules ([`crate::validate::tag_violations`]) is a synth error
+    /// naming this scope's path.
     pub fn add_tag(&mut self, key: &str, value: &str) {
         let prefix = self.path.join("/");
         self.stack.scoped_tags.push((prefix, key.to_owned(), value.to_owned()));

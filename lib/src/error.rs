@@ -5,6 +5,8 @@
 use crate::validate::Problem;
 
 /// Errors from building, validating, reading or writing templates.
+// Variant fields are the values each message shows.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A template file or text could not be read as a template.
@@ -30,6 +32,17 @@ pub enum Error {
     /// Synth-time validation found errors; every one is listed.
     #[error("template `{stack}` is invalid ({} problem{}):\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, format_problems(problems))]
     Invalid { stack: String, problems: Vec<Problem> },
+
+    /// A policy, access scenario or expectations file could not be read;
+    /// `path` is the JSON path of the offending value, such as
+    /// `$.Statement[0].Condition`.
+    #[error("invalid {kind} {source_name} at {path}: {message}")]
+    InvalidDocument { kind: &'static str, source_name: String, path: String, message: String },
+
+    /// A stack name would not make a plain file name, so its template file
+    /// could land outside the output directory or fail to be created.
+    #[error("stack name {name:?} cannot name a template file in `{directory}`: {reason}; name the stack with ASCII letters, digits and `-`, starting with a letter")]
+    UnsafeFileName { name: String, directory: String, reason: &'static str },
 
     /// A file could not be written or read.
     #[error("cannot {action} `{path}`: {source}")]

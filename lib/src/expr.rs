@@ -14,6 +14,8 @@ use serde_json::{Map, Value as Json};
 ///
 /// Literals appear where an intrinsic takes a list of values, such as the parts
 /// of `Fn::Join`.
+// Variant fields are the intrinsic's arguments in CloudFormation's order.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// A literal JSON value: a string, number, boolean, list or plain object.
@@ -57,6 +59,8 @@ pub enum Expr {
 }
 
 /// The pseudo parameters CloudFormation defines for every stack.
+// Each variant is the pseudo parameter of the same name after `AWS::`.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Pseudo {
     AccountId,
@@ -183,7 +187,7 @@ impl Expr {
         Expr::Base64(Box::new(value))
     }
 
-    /// A string literal.
+    /// Wraps text as a string literal.
     pub fn string(value: impl Into<String>) -> Expr {
         Expr::Literal(Json::String(value.into()))
     }
@@ -352,17 +356,29 @@ pub fn collect_map_references(map: &Map<String, Json>, found: &mut Vec<String>) 
     map.values().for_each(|item| collect_json_references(item, found));
 }
 
-/// Returns the names that `${…}` placeholders in an `Fn::Sub` template refer
-/// to, without pseudo parameters, the given variables or `${!Literal}` escapes.
-pub fn sub_references(template: &str, variables: &[&str]) -> Vec<String> {
-    let mut names = Vec::new();
+/// Returns the text inside each `${…}` placeholder of an `Fn::Sub`
+/// template, in order, without `${!Literal}` escapes.
+pub fn sub_placeholders(template: &str) -> Vec<&str> {
+    let mut placeholders = Vec::new();
     let mut rest = template;
     while let Some(start) = rest.find("${") {
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else { break };
         let inner = &after[..end];
         rest = &after[end + 1..];
-        if inner.starts_with('!') || inner.starts_with("AWS::") {
+        if !inner.starts_with('!') {
+            placeholders.push(inner);
+        }
+    }
+    placeholders
+}
+
+/// Returns the names that `${…}` placeholders in an `Fn::Sub` template refer
+/// to, without pseudo parameters, the given variables or `${!Literal}` escapes.
+pub fn sub_references(template: &str, variables: &[&str]) -> Vec<String> {
+    let mut names = Vec::new();
+    for inner in sub_placeholders(template) {
+        if inner.starts_with("AWS::") {
             continue;
         }
         let name = inner.split_once('.').map_or(inner, |(id, _)| id).trim();

@@ -13,8 +13,10 @@
 //! let synthesized = stack.synth().unwrap();
 //! assert!(synthesized.template.resources.contains_key("Alerts"));
 //! ```
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
+pub mod access;
+pub mod assertions;
 pub mod construct;
 pub mod error;
 pub mod expr;

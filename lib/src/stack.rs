@@ -2,17 +2,18 @@
 //! an app holds several stacks and writes them to a directory.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value as Json};
 
-use crate::construct::{allocate_logical_id, is_valid_logical_id, LogicalId, Scope};
+use crate::construct::{allocate_logical_id, LogicalId, Scope};
 use crate::error::Error;
 use crate::expr::Expr;
 use crate::resources::{tag_style, TagStyle};
 use crate::template::{Format, Output, Parameter, Resource, Template, FORMAT_VERSION};
-use crate::validate::{validate_template, Problem, Severity};
+use crate::validate::{stack_name_violations, tag_violations, validate_template, Problem, Severity, MAX_TAGS};
+use crate::write::{template_path, write_atomic};
 
 /// One stack: a construct tree that synthesizes to one template.
 #[derive(Debug, Clone)]
@@ -32,6 +33,10 @@ pub struct Stack {
     pub(crate) scoped_tags: Vec<(String, String, String)>,
     renames: IndexMap<String, String>,
     overrides: IndexMap<String, String>,
+    /// Rename entries (by derived ID) and overrides (by path below the
+    /// stack) that matched a resource, so unmatched ones can be reported.
+    used_renames: IndexSet<String>,
+    used_overrides: IndexSet<String>,
     problems: Vec<Problem>,
 }
 
@@ -55,7 +60,8 @@ impl Synthesized {
 
 impl Stack {
     /// Creates an empty stack. The name becomes the root of every construct
-    /// path in it.
+    /// path in it. It is checked against CloudFormation's stack name rules
+    /// at synth, so that every problem is reported together.
     pub fn new(name: &str) -> Stack {
         Stack {
             name: name.to_owned(),
@@ -71,6 +77,8 @@ impl Stack {
             scoped_tags: Vec::new(),
             renames: IndexMap::new(),
             overrides: IndexMap::new(),
+            used_renames: IndexSet::new(),
+            used_overrides: IndexSet::new(),
             problems: Vec::new(),
         }
     }
@@ -90,21 +98,26 @@ impl Stack {
         Scope { stack: self, path: Vec::new() }
     }
 
-    /// Applies a tag to every taggable resource of the stack.
+    /// Applies a tag to every taggable resource of the stack. A tag that
+    /// breaks the tag rules ([`crate::validate::tag_violations`]) is a synth
+    /// error.
     pub fn add_tag(&mut self, key: &str, value: &str) {
         self.stack_tags.insert(key.to_owned(), value.to_owned());
     }
 
     /// Maps a derived logical ID to another one, so that a construct moved in
     /// the tree keeps the logical ID (and so the physical resource) it had.
-    /// Call it before the construct is added.
+    /// Call it before the construct is added. An entry that matches no
+    /// resource is a synth error, because a mistyped entry would let the
+    /// resource get a new logical ID and be replaced.
     pub fn rename_logical_id(&mut self, derived: &str, kept: &str) {
         self.renames.insert(derived.to_owned(), kept.to_owned());
     }
 
     /// Sets the logical ID of the resource at `path` (below the stack, such
     /// as `Backup/Bucket/Resource`) instead of deriving it. Call it before
-    /// the construct is added.
+    /// the construct is added. An override whose path matches no resource is
+    /// a synth error.
     pub fn override_logical_id(&mut self, path: &str, logical_id: &str) {
         self.overrides.insert(path.to_owned(), logical_id.to_owned());
     }
@@ -144,10 +157,19 @@ impl Stack {
     ) -> Result<LogicalId, Error> {
         let below_stack = components.join("/");
         let derived = match self.overrides.get(&below_stack) {
-            Some(id) => id.clone(),
+            Some(id) => {
+                self.used_overrides.insert(below_stack.clone());
+                id.clone()
+            }
             None => allocate_logical_id(components),
         };
-        let logical_id = self.renames.get(&derived).cloned().unwrap_or(derived);
+        let logical_id = match self.renames.get(&derived) {
+            Some(kept) => {
+                self.used_renames.insert(derived.clone());
+                kept.clone()
+            }
+            None => derived,
+        };
         if let Some(first) = self.resource_paths.get(&logical_id) {
             return Err(Error::LogicalIdCollision { logical_id, first: first.clone(), second: full_path });
         }
@@ -185,12 +207,19 @@ impl Stack {
 
     /// Builds the template without validating it.
     pub fn to_template(&self) -> Template {
+        self.build().0
+    }
+
+    /// Builds the template and returns it with the problems found while
+    /// merging tags, which synth reports.
+    fn build(&self) -> (Template, Vec<Problem>) {
+        let mut problems = Vec::new();
         let mut resources = self.resources.clone();
         for (logical_id, resource) in resources.iter_mut() {
             let path = &self.resource_paths[logical_id];
-            self.apply_tags(path, resource);
+            problems.extend(self.apply_tags(logical_id, path, resource));
         }
-        Template {
+        let template = Template {
             format_version: Some(FORMAT_VERSION.to_owned()),
             description: self.description.clone(),
             parameters: self.parameters.clone(),
@@ -199,15 +228,32 @@ impl Stack {
             resources,
             outputs: self.outputs.clone(),
             ..Template::default()
+        };
+        (template, problems)
+    }
+
+    /// Returns the part of a construct path below the stack. The stack's
+    /// name is stripped as a whole because it may itself contain `/` (an
+    /// invalid name, reported at synth).
+    fn below_stack<'p>(&self, full_path: &'p str) -> &'p str {
+        full_path
+            .strip_prefix(self.name.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or(full_path)
+    }
+
+    /// Returns the construct path where a subtree tag was set.
+    fn scope_path(&self, below_stack: &str) -> String {
+        if below_stack.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}/{below_stack}", self.name)
         }
     }
 
-    /// Merges stack tags and subtree tags into a taggable resource's `Tags`.
-    /// A deeper subtree's tag wins over a higher one, and a tag the resource
-    /// sets itself wins over both. Tags are written sorted by key.
-    fn apply_tags(&self, full_path: &str, resource: &mut Resource) {
-        let Some(style) = tag_style(&resource.resource_type) else { return };
-        let below_stack = full_path.split_once('/').map_or("", |(_, rest)| rest);
+    /// Returns the stack and subtree tags that apply at a path below the
+    /// stack. A deeper subtree's tag wins over a higher one.
+    fn tags_at(&self, below_stack: &str) -> BTreeMap<String, String> {
         let mut tags = self.stack_tags.clone();
         let mut scoped: Vec<&(String, String, String)> = self
             .scoped_tags
@@ -220,68 +266,217 @@ impl Stack {
         for (_, key, value) in scoped {
             tags.insert(key.clone(), value.clone());
         }
-        if tags.is_empty() {
-            return;
-        }
+        tags
+    }
+
+    /// Merges stack tags and subtree tags into a taggable resource's `Tags`.
+    /// A deeper subtree's tag wins over a higher one, and a tag the resource
+    /// sets itself wins over both. Tags are written sorted by key.
+    ///
+    /// A `Tags` that is an intrinsic function (or is malformed) is left as it
+    /// is and a warning returned, because replacing it would silently drop
+    /// the resource's own tags. More than [`MAX_TAGS`] tags is an error.
+    fn apply_tags(&self, logical_id: &str, full_path: &str, resource: &mut Resource) -> Option<Problem> {
+        let style = tag_style(&resource.resource_type)?;
+        let tags = self.tags_at(self.below_stack(full_path));
+        let own = match literal_tags(style, resource.properties.get("Tags")) {
+            Ok(own) => own,
+            Err(_) if tags.is_empty() => return None,
+            Err(reason) => {
+                return Some(Problem::warning(
+                    Some(full_path.to_owned()),
+                    Some(logical_id.to_owned()),
+                    reason.message(style),
+                ))
+            }
+        };
 
         let mut merged: BTreeMap<String, Json> = tags.into_iter().map(|(key, value)| (key, Json::String(value))).collect();
-        match (style, resource.properties.get("Tags")) {
-            (TagStyle::KeyValueList, Some(Json::Array(own))) => {
-                for tag in own {
-                    if let (Some(Json::String(key)), Some(value)) = (tag.get("Key"), tag.get("Value")) {
-                        merged.insert(key.clone(), value.clone());
-                    }
-                }
-            }
-            (TagStyle::Map, Some(Json::Object(own))) => {
-                for (key, value) in own {
-                    merged.insert(key.clone(), value.clone());
-                }
-            }
-            _ => {}
+        let added = !merged.is_empty();
+        merged.extend(own);
+        let count = merged.len();
+        // Without stack or subtree tags the resource's Tags stays byte for
+        // byte as the construct wrote it.
+        if added {
+            resource.properties.insert("Tags".to_owned(), render_tags(style, merged));
         }
-        let tags = match style {
-            TagStyle::KeyValueList => Json::Array(
-                merged
-                    .into_iter()
-                    .map(|(key, value)| {
-                        let mut tag = Map::new();
-                        tag.insert("Key".to_owned(), Json::String(key));
-                        tag.insert("Value".to_owned(), value);
-                        Json::Object(tag)
-                    })
-                    .collect(),
-            ),
-            TagStyle::Map => Json::Object(merged.into_iter().collect()),
-        };
-        resource.properties.insert("Tags".to_owned(), tags);
+        (count > MAX_TAGS).then(|| {
+            Problem::error(
+                Some(full_path.to_owned()),
+                Some(logical_id.to_owned()),
+                format!(
+                    "the resource has {count} tags after the stack and subtree tags are merged, over the limit of {MAX_TAGS}; remove tags from the resource, its subtrees or the stack"
+                ),
+            )
+        })
+    }
+
+    /// Returns the problems in the stack's own settings: its name, its tags,
+    /// and rename entries or overrides that matched no resource.
+    fn settings_problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let violations = stack_name_violations(&self.name);
+        if !violations.is_empty() {
+            problems.push(Problem::error(
+                None,
+                None,
+                format!(
+                    "stack name {:?} is invalid: {}; pass Stack::new a name of 1 to 128 ASCII letters, digits and `-` that starts with a letter",
+                    self.name,
+                    violations.join("; ")
+                ),
+            ));
+        }
+
+        for (key, value) in &self.stack_tags {
+            let violations = tag_violations(key, value);
+            if !violations.is_empty() {
+                problems.push(Problem::error(
+                    Some(self.name.clone()),
+                    None,
+                    format!("stack tag {key:?} is invalid: {}; change the tag given to Stack::add_tag", violations.join("; ")),
+                ));
+            }
+        }
+        for (prefix, key, value) in &self.scoped_tags {
+            let violations = tag_violations(key, value);
+            if !violations.is_empty() {
+                problems.push(Problem::error(
+                    Some(self.scope_path(prefix)),
+                    None,
+                    format!("tag {key:?} set here is invalid: {}; change the tag given to Scope::add_tag", violations.join("; ")),
+                ));
+            }
+        }
+
+        for (derived, kept) in &self.renames {
+            if self.used_renames.contains(derived) {
+                continue;
+            }
+            let fix = if self.resources.contains_key(derived) {
+                "the resource was added before the entry; call rename_logical_id before adding the construct"
+            } else {
+                "correct the derived ID (the one the resource gets without the entry) or remove the entry"
+            };
+            problems.push(Problem::error(None, None, format!(
+                "rename entry {derived:?} -> {kept:?} matches no resource, so the resource it was meant for gets a new logical ID and CloudFormation replaces it; {fix}"
+            )));
+        }
+        for (path, logical_id) in &self.overrides {
+            if self.used_overrides.contains(path) {
+                continue;
+            }
+            let stack_prefix = format!("{}/", self.name);
+            let fix = if self.resource_paths.values().any(|full| self.below_stack(full) == path) {
+                "the resource was added before the override; call override_logical_id before adding the construct".to_owned()
+            } else if path.starts_with(&stack_prefix) {
+                format!("give the path below the stack, without the leading `{stack_prefix}`")
+            } else if self.nodes.contains(path) {
+                format!("`{path}` is a construct, not a resource; give its resource's path, such as `{path}/Resource`")
+            } else {
+                "correct the path (below the stack, such as `Backup/Bucket/Resource`) or remove the override".to_owned()
+            };
+            problems.push(Problem::error(None, None, format!(
+                "logical ID override `{path}` -> {logical_id:?} matches no resource, so the resource it was meant for keeps its derived logical ID; {fix}"
+            )));
+        }
+        problems
     }
 
     /// Synthesizes the stack: builds the template and validates the whole.
     ///
     /// # Errors
     /// [`Error::Invalid`] listing every error found, each with its construct
-    /// path and logical ID. Warnings do not fail synthesis; they are returned
-    /// in [`Synthesized::warnings`].
+    /// path and logical ID: an invalid stack name or tag, a rename entry or
+    /// logical ID override that matched no resource, more than
+    /// [`MAX_TAGS`] tags on a resource, and everything
+    /// [`validate_template`] finds. Warnings do not fail synthesis; they are
+    /// returned in [`Synthesized::warnings`].
     pub fn synth(&self) -> Result<Synthesized, Error> {
-        let template = self.to_template();
+        let (template, tag_problems) = self.build();
         let mut problems = self.problems.clone();
+        problems.extend(self.settings_problems());
+        problems.extend(tag_problems);
         problems.extend(validate_template(&template, &self.resource_paths));
-        for logical_id in self.resources.keys() {
-            if !is_valid_logical_id(logical_id) {
-                problems.push(Problem::error(
-                    Some(self.resource_paths[logical_id].clone()),
-                    Some(logical_id.clone()),
-                    format!("logical ID {logical_id:?} is invalid: use 1 to 255 ASCII letters and digits"),
-                ));
-            }
-        }
         let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
             problems.into_iter().partition(|problem| problem.severity == Severity::Error);
         if !errors.is_empty() {
             return Err(Error::Invalid { stack: self.name.clone(), problems: errors });
         }
         Ok(Synthesized { template, warnings, resource_paths: self.resource_paths.clone() })
+    }
+}
+
+/// Reason a resource's `Tags` cannot take merged tags.
+enum NotLiteral {
+    /// `Tags`, one of its entries or an entry's key is an intrinsic function.
+    Intrinsic,
+    /// `Tags` has another shape than the resource type's tag style.
+    Malformed,
+}
+
+impl NotLiteral {
+    fn message(&self, style: TagStyle) -> String {
+        let literal = match style {
+            TagStyle::KeyValueList => "a list of objects with a literal `Key` and a `Value`",
+            TagStyle::Map => "a map of tag keys to values",
+        };
+        match self {
+            NotLiteral::Intrinsic => format!(
+                "the stack and subtree tags were not merged into this resource because its Tags is an intrinsic function or contains one in place of a tag or key; add those tags to its Tags yourself, or write Tags as {literal}"
+            ),
+            NotLiteral::Malformed => format!(
+                "the stack and subtree tags were not merged into this resource because its Tags is not {literal}; fix its Tags"
+            ),
+        }
+    }
+}
+
+/// Returns `true` for `{"Ref": ...}` and `{"Fn::...": ...}`.
+fn is_intrinsic(value: &Json) -> bool {
+    match value {
+        Json::Object(map) if map.len() == 1 => map.keys().all(|key| key == "Ref" || key.starts_with("Fn::")),
+        _ => false,
+    }
+}
+
+/// Returns the tags a resource sets itself, when its `Tags` is literal.
+/// Values may be intrinsics; keys may not, because tags merge by key.
+fn literal_tags(style: TagStyle, tags: Option<&Json>) -> Result<Vec<(String, Json)>, NotLiteral> {
+    let Some(tags) = tags else { return Ok(Vec::new()) };
+    if is_intrinsic(tags) {
+        return Err(NotLiteral::Intrinsic);
+    }
+    match (style, tags) {
+        (TagStyle::KeyValueList, Json::Array(entries)) => entries
+            .iter()
+            .map(|entry| match (entry.get("Key"), entry.get("Value")) {
+                (Some(Json::String(key)), Some(value)) => Ok((key.clone(), value.clone())),
+                (Some(key), Some(_)) if is_intrinsic(key) => Err(NotLiteral::Intrinsic),
+                _ if is_intrinsic(entry) => Err(NotLiteral::Intrinsic),
+                _ => Err(NotLiteral::Malformed),
+            })
+            .collect(),
+        (TagStyle::Map, Json::Object(map)) => Ok(map.iter().map(|(key, value)| (key.clone(), value.clone())).collect()),
+        _ => Err(NotLiteral::Malformed),
+    }
+}
+
+/// Writes merged tags in the resource type's tag style, sorted by key.
+fn render_tags(style: TagStyle, merged: BTreeMap<String, Json>) -> Json {
+    match style {
+        TagStyle::KeyValueList => Json::Array(
+            merged
+                .into_iter()
+                .map(|(key, value)| {
+                    let mut tag = Map::new();
+                    tag.insert("Key".to_owned(), Json::String(key));
+                    tag.insert("Value".to_owned(), value);
+                    Json::Object(tag)
+                })
+                .collect(),
+        ),
+        TagStyle::Map => Json::Object(merged.into_iter().collect()),
     }
 }
 
@@ -312,12 +507,11 @@ impl App {
     /// returned, so one run reports the problems of every stack.
     ///
     /// # Errors
-    /// The first stack's [`Error::Invalid`] when several fail; the others'
-    /// problems are appended to it.
+    /// [`Error::Invalid`] when stack names repeat or any stack fails; it
+    /// carries the first failing stack's name and every stack's problems.
     pub fn synth(&self) -> Result<Vec<Synthesized>, Error> {
         let mut done = Vec::new();
-        let mut failures: Vec<Problem> = Vec::new();
-        let mut first_failed: Option<String> = None;
+        let (mut first_failed, mut failures) = self.duplicate_name_problems();
         for stack in &self.stacks {
             match stack.synth() {
                 Ok(synthesized) => done.push(synthesized),
@@ -334,27 +528,59 @@ impl App {
         }
     }
 
+    /// Reports stack names used more than once, and names that differ only
+    /// in case, because each stack is written to a file named after it and
+    /// such files collide (the latter on case-insensitive file systems).
+    /// Returns the first such name with the problems.
+    fn duplicate_name_problems(&self) -> (Option<String>, Vec<Problem>) {
+        let mut groups: IndexMap<String, Vec<&str>> = IndexMap::new();
+        for stack in &self.stacks {
+            groups.entry(stack.name().to_ascii_lowercase()).or_default().push(stack.name());
+        }
+        let mut first = None;
+        let mut problems = Vec::new();
+        for names in groups.values().filter(|names| names.len() > 1) {
+            first.get_or_insert_with(|| names[0].to_owned());
+            let distinct: IndexSet<&str> = names.iter().copied().collect();
+            let message = if distinct.len() == 1 {
+                format!(
+                    "stack name {:?} is used by {} stacks, but each stack is written to its own `NAME.template.json`; give each stack a unique name",
+                    names[0],
+                    names.len()
+                )
+            } else {
+                let shown: Vec<String> = distinct.iter().map(|name| format!("{name:?}")).collect();
+                format!(
+                    "stack names {} differ only in case, so their template files collide on case-insensitive file systems; give each stack a name that differs in more than case",
+                    shown.join(", ")
+                )
+            };
+            problems.push(Problem::error(None, None, message));
+        }
+        (first, problems)
+    }
+
     /// Synthesizes every stack and writes `NAME.template.json` (or `.yaml`)
     /// for each into `directory`. Nothing is written unless every stack is
     /// valid, and each file is written to a temporary file first and then
     /// renamed, so a failure leaves no partial template behind.
     ///
     /// # Errors
-    /// [`Error::Invalid`] from validation, [`Error::Io`] when `directory`
-    /// does not exist or cannot be written.
-    pub fn write_to_dir(&self, directory: &Path, format: Format) -> Result<Vec<std::path::PathBuf>, Error> {
+    /// [`Error::Invalid`] from validation, [`Error::UnsafeFileName`] when a
+    /// stack name would not make a plain file name in `directory` (checked
+    /// for every stack before any file is written), [`Error::Io`] when
+    /// `directory` does not exist or cannot be written.
+    pub fn write_to_dir(&self, directory: &Path, format: Format) -> Result<Vec<PathBuf>, Error> {
         let synthesized = self.synth()?;
-        let extension = match format {
-            Format::Json => "json",
-            Format::Yaml => "yaml",
-        };
-        let mut written = Vec::new();
-        for (stack, result) in self.stacks.iter().zip(&synthesized) {
-            let path = directory.join(format!("{}.template.{extension}", stack.name()));
-            crate::write::write_atomic(&path, result.template.to_string_in(format).as_bytes())?;
-            written.push(path);
+        let paths = self
+            .stacks
+            .iter()
+            .map(|stack| template_path(directory, stack.name(), format))
+            .collect::<Result<Vec<PathBuf>, Error>>()?;
+        for (path, result) in paths.iter().zip(&synthesized) {
+            write_atomic(path, result.template.to_string_in(format).as_bytes())?;
         }
-        Ok(written)
+        Ok(paths)
     }
 }
 

@@ -16,6 +16,9 @@ use crate::error::Error;
 pub const FORMAT_VERSION: &str = "2010-09-09";
 
 /// A whole CloudFormation template.
+// Fields mirror CloudFormation's template keys one to one; each serde
+// rename gives the key, and the CloudFormation template reference its meaning.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
@@ -46,6 +49,9 @@ pub struct Template {
 }
 
 /// One resource: its type, properties and resource attributes.
+// Fields mirror CloudFormation's template keys one to one; each serde
+// rename gives the key, and the CloudFormation template reference its meaning.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
     #[serde(rename = "Type")]
@@ -93,17 +99,24 @@ impl Resource {
     }
 }
 
-/// What CloudFormation does with a resource's physical resource when the
-/// resource is deleted or replaced.
+/// The fate of a resource's physical resource when the resource is deleted
+/// or replaced: the value of `DeletionPolicy` and `UpdateReplacePolicy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeletionPolicy {
+    /// The physical resource is deleted.
     Delete,
+    /// The physical resource is kept, outside the stack.
     Retain,
+    /// Kept, except when the stack's creation fails.
     RetainExceptOnCreate,
+    /// A snapshot is taken, then the resource is deleted.
     Snapshot,
 }
 
 /// One template parameter, with every field CloudFormation accepts.
+// Fields mirror CloudFormation's template keys one to one; each serde
+// rename gives the key, and the CloudFormation template reference its meaning.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Parameter {
@@ -175,6 +188,9 @@ impl Parameter {
 }
 
 /// One stack output, optionally exported for `Fn::ImportValue`.
+// Fields mirror CloudFormation's template keys one to one; each serde
+// rename gives the key, and the CloudFormation template reference its meaning.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Output {
@@ -189,6 +205,9 @@ pub struct Output {
 }
 
 /// The export of an output.
+// Fields mirror CloudFormation's template keys one to one; each serde
+// rename gives the key, and the CloudFormation template reference its meaning.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Export {
@@ -251,6 +270,14 @@ impl Template {
             location: err.location().map(|at| format!("line {}, column {}", at.line(), at.column())),
             message: err.to_string(),
         })?;
+        // Plain text parses as a YAML string, which is no template at all.
+        if !yaml.is_mapping() {
+            return Err(Error::Parse {
+                source_name: source.to_owned(),
+                location: Some("$".to_owned()),
+                message: "the text is neither valid JSON nor a YAML mapping; a template is a JSON object or a YAML mapping with a Resources section".to_owned(),
+            });
+        }
         let json = yaml_to_json(yaml).map_err(|message| Error::Parse {
             source_name: source.to_owned(),
             location: None,

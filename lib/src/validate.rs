@@ -8,7 +8,8 @@ use indexmap::IndexMap;
 use ipnet::Ipv4Net;
 use serde_json::{Map, Value as Json};
 
-use crate::expr::{collect_json_references, collect_map_references, Pseudo};
+use crate::construct::{is_valid_logical_id, MAX_LOGICAL_ID_LEN};
+use crate::expr::{collect_json_references, collect_map_references, sub_placeholders, Pseudo};
 use crate::resources::attributes_of;
 use crate::template::Template;
 
@@ -78,6 +79,7 @@ pub fn validate_template(template: &Template, paths: &IndexMap<String, String>) 
     let at = |logical_id: &str| paths.get(logical_id).cloned();
 
     check_limits(template, &mut problems);
+    check_names(template, &at, &mut problems);
     check_references(template, &at, &mut problems);
     check_cycles(template, &at, &mut problems);
     check_network(template, &at, &mut problems);
@@ -136,6 +138,36 @@ fn json_size(template: &Template) -> usize {
     serde_json::to_writer_pretty(&mut counter, template).expect("the template model always serializes");
     // `to_json_string` ends the text with a newline.
     counter.0 + 1
+}
+
+/// Checks the names CloudFormation requires to be logical IDs (1 to 255
+/// ASCII letters and digits): those of resources, parameters, outputs,
+/// conditions and mappings.
+fn check_names(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
+    for logical_id in template.resources.keys() {
+        if !is_valid_logical_id(logical_id) {
+            problems.push(Problem::error(
+                at(logical_id),
+                Some(logical_id.clone()),
+                format!("logical ID {logical_id:?} is invalid: use 1 to {MAX_LOGICAL_ID_LEN} ASCII letters and digits"),
+            ));
+        }
+    }
+    let sections: [(&str, Vec<&String>); 4] = [
+        ("parameter", template.parameters.keys().collect()),
+        ("output", template.outputs.keys().collect()),
+        ("condition", template.conditions.keys().collect()),
+        ("mapping", template.mappings.keys().collect()),
+    ];
+    for (section, names) in sections {
+        for name in names.into_iter().filter(|name| !is_valid_logical_id(name)) {
+            problems.push(Problem::error(
+                None,
+                Some(name.clone()),
+                format!("{section} name {name:?} is invalid: use 1 to {MAX_LOGICAL_ID_LEN} ASCII letters and digits"),
+            ));
+        }
+    }
 }
 
 fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
@@ -302,21 +334,12 @@ fn collect_map_get_atts(map: &Map<String, Json>, found: &mut Vec<(String, String
 }
 
 fn sub_get_atts(template: &str) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        let inner = &after[..end];
-        rest = &after[end + 1..];
-        if inner.starts_with('!') || Pseudo::from_name(inner).is_some() {
-            continue;
-        }
-        if let Some((target, attribute)) = inner.split_once('.') {
-            found.push((target.to_owned(), attribute.to_owned()));
-        }
-    }
-    found
+    sub_placeholders(template)
+        .into_iter()
+        .filter(|inner| Pseudo::from_name(inner).is_none())
+        .filter_map(|inner| inner.split_once('.'))
+        .map(|(target, attribute)| (target.to_owned(), attribute.to_owned()))
+        .collect()
 }
 
 /// Finds dependency cycles through references and `DependsOn`, and reports
@@ -507,6 +530,55 @@ pub fn bucket_name_violations(name: &str) -> Vec<String> {
     violations
 }
 
+/// Maximum number of tags on one resource, the lowest limit among the
+/// services vaultgate tags (EC2, S3 and IAM each allow 50).
+pub const MAX_TAGS: usize = 50;
+
+/// Returns every way a tag breaks the rules EC2, S3 and IAM share: a key of
+/// 1 to 128 characters and a value of at most 256, neither starting with
+/// the reserved `aws:` prefix, using only letters, digits, spaces and
+/// `_ . : / = + - @` (IAM's character set, the narrowest of the three).
+/// An empty list means the tag is valid.
+pub fn tag_violations(key: &str, value: &str) -> Vec<String> {
+    let allowed = |c: char| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c);
+    let mut violations = Vec::new();
+    let key_length = key.chars().count();
+    if !(1..=128).contains(&key_length) {
+        violations.push(format!("the key is {key_length} characters long; use 1 to 128"));
+    }
+    if key.to_ascii_lowercase().starts_with("aws:") {
+        violations.push("the key starts with the reserved prefix `aws:`".to_owned());
+    }
+    if let Some(bad) = key.chars().find(|c| !allowed(*c)) {
+        violations.push(format!("the key contains {bad:?}; use letters, digits, spaces and _ . : / = + - @"));
+    }
+    let value_length = value.chars().count();
+    if value_length > 256 {
+        violations.push(format!("the value is {value_length} characters long; use at most 256"));
+    }
+    if let Some(bad) = value.chars().find(|c| !allowed(*c)) {
+        violations.push(format!("the value contains {bad:?}; use letters, digits, spaces and _ . : / = + - @"));
+    }
+    violations
+}
+
+/// Returns every way `name` breaks CloudFormation's stack name rules: 1 to
+/// 128 characters, ASCII letters, digits and hyphens, starting with a
+/// letter. An empty list means the name is valid.
+pub fn stack_name_violations(name: &str) -> Vec<String> {
+    let mut violations = Vec::new();
+    if !(1..=128).contains(&name.len()) {
+        violations.push(format!("it is {} characters long; use 1 to 128", name.len()));
+    }
+    if !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        violations.push("it must start with a letter".to_owned());
+    }
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+        violations.push(format!("it contains {bad:?}; use only ASCII letters, digits and `-`"));
+    }
+    violations
+}
+
 fn check_bucket_names(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
     for (logical_id, resource) in &template.resources {
         if resource.resource_type != "AWS::S3::Bucket" {
@@ -525,6 +597,25 @@ fn check_bucket_names(template: &Template, at: &dyn Fn(&str) -> Option<String>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_rules() {
+        assert!(tag_violations("team", "platform").is_empty());
+        assert!(tag_violations("cost-center", "").is_empty());
+        assert_eq!(tag_violations("", "v").len(), 1);
+        assert_eq!(tag_violations("aws:owner", "v").len(), 1);
+        assert_eq!(tag_violations(&"k".repeat(129), "v").len(), 1);
+        assert_eq!(tag_violations("k", &"v".repeat(257)).len(), 1);
+        assert_eq!(tag_violations("k", "{x}").len(), 1);
+    }
+
+    #[test]
+    fn stack_name_rules() {
+        assert!(stack_name_violations("VaultgateBackup-2").is_empty());
+        for bad in ["", "1abc", "My Stack", "a/b", "../escaped"] {
+            assert!(!stack_name_violations(bad).is_empty(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn bucket_name_rules() {

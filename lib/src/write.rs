@@ -1,37 +1,168 @@
 //! Atomic file output: a file is written next to its destination under a
 //! temporary name and renamed into place, so a failed run never leaves a
-//! half-written template.
+//! half-written template. This module also turns stack names into template
+//! file names, because a name is only safe to write once it is checked.
 
-use std::io::Write;
-use std::path::Path;
+use std::fs::{self, Metadata};
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
 
 use crate::error::Error;
+use crate::template::Format;
+
+/// Maximum number of symbolic links followed from a destination, the same
+/// limit Linux applies (`MAXSYMLINKS`), so a link loop ends in an error.
+const MAX_SYMLINK_HOPS: usize = 40;
 
 /// Writes `bytes` to `path` atomically.
 ///
+/// The file gets the permissions of the file it replaces. A new file gets
+/// mode `0o666` minus the process umask on Unix, as `File::create` would
+/// give it. When `path` is a symbolic link, the link's target is replaced
+/// and the link is kept.
+///
 /// # Errors
-/// [`Error::Io`] naming `path` when its directory does not exist or the file
-/// cannot be written or renamed; no partial file is left behind.
+/// [`Error::Io`] naming `path` when its directory does not exist, when it is
+/// a directory or a read-only file, or when the file cannot be written or
+/// renamed. No partial file is left behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let shown = path.display().to_string();
-    let directory = match path.parent() {
+    let fail = |source: io::Error| Error::Io { action: "write", path: shown.clone(), source };
+
+    let target = resolve_symlinks(path).map_err(fail)?;
+    let directory = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     if !directory.is_dir() {
-        return Err(Error::Io {
-            action: "write",
-            path: shown,
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("directory `{}` does not exist; create it first", directory.display()),
-            ),
-        });
+        return Err(fail(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("directory `{}` does not exist; create it first", directory.display()),
+        )));
     }
-    let io_error = |source| Error::Io { action: "write", path: shown.clone(), source };
-    let mut file = tempfile::NamedTempFile::new_in(directory).map_err(io_error)?;
-    file.write_all(bytes).map_err(io_error)?;
-    file.as_file().sync_all().map_err(io_error)?;
-    file.persist(path).map_err(|err| io_error(err.error))?;
+    let existing = match fs::metadata(&target) {
+        Ok(metadata) => Some(metadata),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => None,
+        Err(err) => return Err(fail(err)),
+    };
+    if let Some(metadata) = &existing {
+        check_replaceable(path, &target, metadata).map_err(fail)?;
+    }
+
+    let mut builder = tempfile::Builder::new();
+    // tempfile creates files with mode 0o600 by default. Asking for 0o666
+    // lets open(2) apply the umask, as it does for any new file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder.tempfile_in(directory).map_err(|err| fail(without_temp_path(err)))?;
+    // Writing through `as_file_mut` keeps the temporary name out of errors;
+    // the `Write` impl of `NamedTempFile` adds it.
+    file.as_file_mut().write_all(bytes).map_err(fail)?;
+    if let Some(metadata) = &existing {
+        file.as_file().set_permissions(metadata.permissions()).map_err(fail)?;
+    }
+    file.as_file().sync_all().map_err(fail)?;
+    file.persist(&target).map_err(|err| fail(err.error))?;
     Ok(())
+}
+
+/// Follows symbolic links at the path's last component and returns the file
+/// they lead to, so that the target is replaced and the link stays. A dangling link resolves to
+/// its missing target, which is then created.
+fn resolve_symlinks(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_SYMLINK_HOPS {
+        match fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let link = fs::read_link(&current)?;
+                // A relative link is relative to the link's directory, and
+                // joining an absolute one replaces the base.
+                current = match current.parent() {
+                    Some(parent) => parent.join(link),
+                    None => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(io::Error::other(format!(
+        "more than {MAX_SYMLINK_HOPS} symbolic links to follow; check for a link loop"
+    )))
+}
+
+/// Rejects an existing destination that must not be replaced. Read-only is
+/// judged from the permission bits, not by trying to write, because the
+/// rename would succeed even on a read-only file (and root passes every
+/// permission check anyway).
+fn check_replaceable(path: &Path, target: &Path, metadata: &Metadata) -> io::Result<()> {
+    let subject = if target == path { "the file".to_owned() } else { format!("its target `{}`", target.display()) };
+    if metadata.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            format!("{subject} is a directory; choose a file path"),
+        ));
+    }
+    if metadata.permissions().readonly() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{subject} is read-only; make it writable or choose another path"),
+        ));
+    }
+    Ok(())
+}
+
+/// Drops the temporary file's name that tempfile appends to its errors
+/// (`... at path "/dir/.tmpXXXX"`), so a message names only the destination.
+fn without_temp_path(err: io::Error) -> io::Error {
+    if err.raw_os_error().is_some() {
+        return err;
+    }
+    let text = err.to_string();
+    match text.rfind(" at path \"") {
+        Some(end) => io::Error::new(err.kind(), text[..end].to_owned()),
+        None => err,
+    }
+}
+
+/// Returns `directory/NAME.template.json` (or `.yaml`) for the stack named
+/// `stack_name`. Stack names are validated at synth already; this check
+/// stays so that no name can place a file outside `directory`.
+///
+/// # Errors
+/// [`Error::UnsafeFileName`] when the name is empty, is `.` or `..`, or
+/// contains a path separator, a drive separator `:` or a control character.
+pub fn template_path(directory: &Path, stack_name: &str, format: Format) -> Result<PathBuf, Error> {
+    let reason = if stack_name.is_empty() {
+        Some("it is empty")
+    } else if stack_name == "." || stack_name == ".." {
+        Some("it names a directory")
+    } else if stack_name.contains(['/', '\\']) {
+        Some("it contains a path separator")
+    } else if stack_name.contains(':') {
+        Some("it contains `:`, a drive or stream separator on Windows")
+    } else if stack_name.chars().any(char::is_control) {
+        Some("it contains a control character")
+    } else {
+        None
+    };
+    let extension = match format {
+        Format::Json => "json",
+        Format::Yaml => "yaml",
+    };
+    let file_name = format!("{stack_name}.template.{extension}");
+    let mut components = Path::new(&file_name).components();
+    let plain = matches!(components.next(), Some(Component::Normal(part)) if part == file_name.as_str())
+        && components.next().is_none();
+    let reason = reason.or((!plain).then_some("it is not a plain file name"));
+    match reason {
+        Some(reason) => Err(Error::UnsafeFileName {
+            name: stack_name.to_owned(),
+            directory: directory.display().to_string(),
+            reason,
+        }),
+        None => Ok(directory.join(file_name)),
+    }
 }

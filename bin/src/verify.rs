@@ -1,0 +1,279 @@
+//! `vaultgate verify`: the offline access proof. It evaluates who can do
+//! what to the stack's buckets (the access matrix), lists design findings,
+//! checks the matrix against expectations and, with `--baseline`, lists the
+//! cells that changed. `--scenario` evaluates one access-case file instead.
+//!
+//! Exit codes: 0 when everything holds, 1 when an expectation is violated
+//! or a finding is an error, 2 when an input file is malformed.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use serde_json::{json, Value};
+use vaultgate_core::access::{diff, verify, CellChange, Expectations, Report, Route, Scenario, Settings};
+use vaultgate_core::Template;
+
+use crate::cli_error::CliError;
+
+/// Flags of `vaultgate verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Template to verify (JSON or YAML). Default: the default backup stack.
+    #[arg(value_name = "TEMPLATE")]
+    template: Option<PathBuf>,
+    /// Output format: `text` for people, `json` for machines.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+    /// An older template; the cells whose decision changed are listed, and
+    /// those that grant something new are marked as broadening.
+    #[arg(long, value_name = "OLD_TEMPLATE")]
+    baseline: Option<PathBuf>,
+    /// Evaluate one access-case file and print its decision instead of
+    /// verifying a template.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["template", "baseline", "expectations"])]
+    scenario: Option<PathBuf>,
+    /// Expectations file (TOML, or JSON) that replaces the architecture's
+    /// default expectations.
+    #[arg(long, value_name = "FILE")]
+    expectations: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+}
+
+/// Runs `vaultgate verify`.
+pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
+    if let Some(path) = &args.scenario {
+        return run_scenario(path, args.format);
+    }
+    let expectations = match &args.expectations {
+        Some(path) => Expectations::parse(&read(path)?, &path.display().to_string())?,
+        None => Expectations::defaults(),
+    };
+    let settings = Settings::default();
+    let (template, name) = match &args.template {
+        Some(path) => (load_template(path)?, path.display().to_string()),
+        None => (vaultgate_constructs::default_template(), "the default stack".to_owned()),
+    };
+    let report = verify(&template, &name, &settings, &expectations)?;
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let old = load_template(path)?;
+            let old_report = verify(&old, &path.display().to_string(), &settings, &expectations)?;
+            Some((path.display().to_string(), diff(&old_report.matrix, &report.matrix)))
+        }
+        None => None,
+    };
+
+    match args.format {
+        ReportFormat::Json => {
+            let value = report_json(&name, &report, &expectations, baseline.as_ref());
+            emit(&format!("{}\n", serde_json::to_string_pretty(&value).expect("reports serialize")))?;
+        }
+        ReportFormat::Text => emit(&report_text(&name, &report, &expectations, baseline.as_ref()))?,
+    }
+    if report.passed() {
+        Ok(())
+    } else {
+        let errors = report.findings.iter().filter(|f| f.severity == vaultgate_core::Severity::Error).count();
+        Err(CliError::Failed(format!(
+            "verification of {name} failed: {} violated expectation{}, {errors} error-level finding{}",
+            report.violations.len(),
+            plural(report.violations.len()),
+            plural(errors)
+        )))
+    }
+}
+
+/// Writes to standard output, reporting a closed pipe as an error instead
+/// of panicking as `print!` does.
+fn emit(text: &str) -> Result<(), CliError> {
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|err| CliError::Output(format!("cannot write to standard output: {err}")))
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn read(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|err| CliError::Input(format!("cannot read {}: {err}", path.display())))
+}
+
+fn load_template(path: &Path) -> Result<Template, CliError> {
+    Ok(Template::parse(&read(path)?, &path.display().to_string())?)
+}
+
+fn run_scenario(path: &Path, format: ReportFormat) -> Result<(), CliError> {
+    let name = path.display().to_string();
+    let scenario = Scenario::parse_str(&read(path)?, &name)?;
+    let evaluation = scenario.evaluate();
+    let expected = scenario.expected.as_ref().map(|expected| expected.decision);
+    // The decision, the layers and the Sids that `decidedBy` names.
+    let mismatches = scenario.mismatches(&evaluation);
+    match format {
+        ReportFormat::Json => {
+            let value = json!({
+                "scenario": name,
+                "id": scenario.id,
+                "decision": evaluation.decision,
+                "decidedBy": evaluation.decided_by,
+                "reason": evaluation.reason,
+                "expected": expected,
+                "matchesExpected": expected.map(|_| mismatches.is_empty()),
+                "mismatches": mismatches,
+            });
+            emit(&format!("{}\n", serde_json::to_string_pretty(&value).expect("evaluations serialize")))?;
+        }
+        ReportFormat::Text => {
+            let mut text = format!("{}: {}\n", if scenario.id.is_empty() { &name } else { &scenario.id }, evaluation.decision);
+            for reason in &evaluation.decided_by {
+                let _ = writeln!(text, "  decided by {reason}");
+            }
+            let _ = writeln!(text, "  {}", evaluation.reason);
+            if let Some(expected) = expected {
+                let _ = writeln!(text, "  expected {expected}: {}", if mismatches.is_empty() { "matches" } else { "DIFFERS" });
+            }
+            for mismatch in &mismatches {
+                let _ = writeln!(text, "    {mismatch}");
+            }
+            emit(&text)?;
+        }
+    }
+    if mismatches.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Failed(format!("{name}: {}", mismatches.join("; "))))
+    }
+}
+
+fn route_text(route: &Route) -> String {
+    match route {
+        Route::Endpoint { endpoint_id, .. } => format!("through {endpoint_id}"),
+        Route::Internet { source_ip } => format!("over the internet from {source_ip}"),
+        Route::Unreachable => "no route to S3".to_owned(),
+    }
+}
+
+fn report_json(name: &str, report: &Report, expectations: &Expectations, baseline: Option<&(String, Vec<CellChange>)>) -> Value {
+    let model = &report.model;
+    json!({
+        "template": name,
+        "passed": report.passed(),
+        "buckets": model.buckets.iter().map(|b| json!({
+            "logicalId": b.logical_id, "name": b.name, "versioning": b.versioning, "objectLock": b.object_lock,
+        })).collect::<Vec<_>>(),
+        "sources": model.sources.iter().map(|s| json!({
+            "name": s.name, "kind": s.kind, "description": s.description, "route": route_text(&s.route),
+        })).collect::<Vec<_>>(),
+        "matrix": report.matrix.cells.iter().map(|cell| json!({
+            "source": cell.source,
+            "action": cell.action,
+            "bucket": cell.bucket,
+            "decision": cell.evaluation.decision,
+            "decidedBy": cell.evaluation.decided_by,
+            "reason": cell.evaluation.reason,
+        })).collect::<Vec<_>>(),
+        "findings": report.findings,
+        // A violation without a cell is a rule expecting allow that selects
+        // no cell; its cell fields are null.
+        "violations": report.violations.iter().map(|v| json!({
+            "rule": v.rule,
+            "expected": v.expected,
+            "why": v.why,
+            "selector": v.selector,
+            "source": v.cell.as_ref().map(|c| &c.source),
+            "action": v.cell.as_ref().map(|c| &c.action),
+            "bucket": v.cell.as_ref().map(|c| &c.bucket),
+            "decision": v.cell.as_ref().map(|c| c.evaluation.decision),
+            "reason": v.cell.as_ref().map(|c| &c.evaluation.reason),
+        })).collect::<Vec<_>>(),
+        "unmatchedRules": report.unmatched_rules.iter().map(|i| json!({"rule": i, "why": expectations.expect[*i].why})).collect::<Vec<_>>(),
+        "baseline": baseline.map(|(template, changes)| json!({"template": template, "changes": changes})),
+    })
+}
+
+/// Single-letter codes of the matrix table.
+fn letter(decision: vaultgate_core::access::Decision) -> char {
+    use vaultgate_core::access::Decision;
+    match decision {
+        Decision::Allowed => 'A',
+        Decision::ExplicitlyDenied => 'E',
+        Decision::ImplicitlyDenied => 'I',
+        Decision::Denied => 'D',
+    }
+}
+
+fn report_text(name: &str, report: &Report, expectations: &Expectations, baseline: Option<&(String, Vec<CellChange>)>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "vaultgate verify: {name}");
+    for bucket in &report.model.buckets {
+        matrix_text(&mut out, report, &bucket.logical_id, &bucket.name);
+    }
+
+    let _ = writeln!(out, "\nFindings: {}", report.findings.len());
+    for finding in &report.findings {
+        let _ = writeln!(out, "  {finding}");
+    }
+
+    let _ = writeln!(out, "\nExpectations: {} rules, {} violations", expectations.expect.len(), report.violations.len());
+    for violation in &report.violations {
+        let _ = writeln!(out, "  VIOLATED {violation}");
+    }
+    for index in &report.unmatched_rules {
+        let _ = writeln!(out, "  note: rule {index} ({}) matched no cell", expectations.expect[*index].why);
+    }
+
+    if let Some((template, changes)) = baseline {
+        let _ = writeln!(out, "\nChanges since {template}: {}", changes.len());
+        for change in changes {
+            let _ = writeln!(out, "  {change}");
+        }
+    }
+
+    let _ = writeln!(out, "\nResult: {}", if report.passed() { "PASS" } else { "FAIL" });
+    out
+}
+
+/// Writes one bucket's table of single-letter decisions, then every cell
+/// with its deciding layers and statements.
+fn matrix_text(out: &mut String, report: &Report, bucket: &str, bucket_name: &str) {
+    let matrix = &report.matrix;
+    let _ = writeln!(out, "\nBucket {bucket} ({bucket_name}): A allowed, E explicitly denied, I implicitly denied, D refused by S3 state or no route");
+    for (index, action) in matrix.actions.iter().enumerate() {
+        let _ = writeln!(out, "  {:>2} {action}", index + 1);
+    }
+
+    let width = matrix.sources.iter().map(String::len).max().unwrap_or(10).max(10);
+    let header: String = (1..=matrix.actions.len()).map(|i| format!("{i:>3}")).collect();
+    let _ = writeln!(out, "  {:width$} {header}", "source");
+    for source in &matrix.sources {
+        let row: String = matrix
+            .actions
+            .iter()
+            .map(|action| matrix.cell(source, action, Some(bucket)).map_or(' ', |c| letter(c.evaluation.decision)))
+            .map(|code| format!("{code:>3}"))
+            .collect();
+        let _ = writeln!(out, "  {source:width$} {row}");
+    }
+
+    let _ = writeln!(out, "\nDeciding layers and statements:");
+    for source in &report.model.sources {
+        let _ = writeln!(out, "  {} ({}; {})", source.name, source.description, route_text(&source.route));
+        for action in &matrix.actions {
+            let Some(cell) = matrix.cell(&source.name, action, Some(bucket)) else { continue };
+            let reasons: Vec<String> = cell.evaluation.decided_by.iter().map(ToString::to_string).collect();
+            let _ = writeln!(out, "    {:<17} {:<37} {}", cell.evaluation.decision.as_str(), action, reasons.join("; "));
+        }
+    }
+}

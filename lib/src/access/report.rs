@@ -1,0 +1,117 @@
+//! The offline access proof of a template: its matrix, its design findings
+//! and the expectations it breaks, plus the cells that changed against a
+//! baseline template.
+
+use serde::Serialize;
+
+use super::decision::Decision;
+use super::expectations::{Expectations, Violation};
+use super::findings::{findings, Finding};
+use super::matrix::Matrix;
+use super::model::{Settings, StackModel};
+use crate::error::Error;
+use crate::template::Template;
+use crate::validate::Severity;
+
+/// The result of verifying one template.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The access matrix.
+    pub matrix: Matrix,
+    /// Design findings, errors first.
+    pub findings: Vec<Finding>,
+    /// Cells that break an expectation.
+    pub violations: Vec<Violation>,
+    /// Indexes of expectation rules that matched no cell.
+    #[serde(rename = "unmatchedRules")]
+    pub unmatched_rules: Vec<usize>,
+    /// The model the matrix was computed from.
+    #[serde(skip)]
+    pub model: StackModel,
+}
+
+impl Report {
+    /// Returns `true` when no expectation is violated and no finding is an error.
+    pub fn passed(&self) -> bool {
+        self.violations.is_empty() && !self.findings.iter().any(|finding| finding.severity == Severity::Error)
+    }
+}
+
+/// Verifies a template against expectations.
+///
+/// # Errors
+/// [`Error::InvalidDocument`] when an intrinsic or policy in the template
+/// cannot be read.
+pub fn verify(template: &Template, source_name: &str, settings: &Settings, expectations: &Expectations) -> Result<Report, Error> {
+    let model = StackModel::from_template(template, settings, source_name)?;
+    let matrix = Matrix::evaluate(&model);
+    let findings = findings(&model, &matrix);
+    let (violations, unmatched_rules) = expectations.check(&model, &matrix);
+    Ok(Report { matrix, findings, violations, unmatched_rules, model })
+}
+
+/// A cell whose decision differs between two matrices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellChange {
+    /// Source name.
+    pub source: String,
+    /// Action.
+    pub action: String,
+    /// Bucket logical ID.
+    pub bucket: String,
+    /// Decision in the baseline; `None` when the cell is new.
+    pub before: Option<Decision>,
+    /// Decision now; `None` when the cell disappeared.
+    pub after: Option<Decision>,
+    /// `true` when something is granted now that was not before.
+    pub broadening: bool,
+}
+
+impl std::fmt::Display for CellChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = |decision: Option<Decision>| decision.map_or("absent", Decision::as_str);
+        write!(
+            f,
+            "{}{} {} on {}: {} -> {}",
+            if self.broadening { "BROADENED " } else { "" },
+            self.source,
+            self.action,
+            self.bucket,
+            name(self.before),
+            name(self.after)
+        )
+    }
+}
+
+/// Lists the cells whose decision changed from `baseline` to `current`,
+/// in the current matrix's order, then cells that disappeared.
+pub fn diff(baseline: &Matrix, current: &Matrix) -> Vec<CellChange> {
+    let mut changes = Vec::new();
+    for cell in &current.cells {
+        let before = baseline.cell(&cell.source, &cell.action, Some(&cell.bucket)).map(|c| c.evaluation.decision);
+        let after = cell.evaluation.decision;
+        if before != Some(after) {
+            changes.push(CellChange {
+                source: cell.source.clone(),
+                action: cell.action.clone(),
+                bucket: cell.bucket.clone(),
+                before,
+                after: Some(after),
+                broadening: after.is_allowed() && before.is_none_or(|b| !b.is_allowed()),
+            });
+        }
+    }
+    for cell in &baseline.cells {
+        if current.cell(&cell.source, &cell.action, Some(&cell.bucket)).is_none() {
+            changes.push(CellChange {
+                source: cell.source.clone(),
+                action: cell.action.clone(),
+                bucket: cell.bucket.clone(),
+                before: Some(cell.evaluation.decision),
+                after: None,
+                broadening: false,
+            });
+        }
+    }
+    changes
+}

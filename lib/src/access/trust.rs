@@ -1,0 +1,126 @@
+//! Role trust: who outside the stack's account can assume a role. A role
+//! that reaches the bucket is only as private as its trust policy, so the
+//! analysis reads `AssumeRolePolicyDocument` and names the statements that
+//! let anyone, or another account, assume the role without a condition
+//! that narrows the callers.
+
+use serde_json::Value as Json;
+
+use super::document::{Policy, PolicyKind, PolicyStatement};
+use super::pattern::action_matches;
+use crate::policy::Effect;
+
+/// Condition keys that narrow who may assume a role to an organization,
+/// to named principals or to holders of a shared external ID.
+///
+/// NOTE: a statement that tests one of these keys counts as narrowed
+/// whatever values it lists, so a condition such as
+/// `StringLike aws:PrincipalArn *` is not caught.
+const NARROWING_KEYS: [&str; 5] = ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "sts:ExternalId"];
+
+/// One trust statement that lets callers outside the account assume a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenTrust {
+    /// The statement's `Sid`, or `#N`.
+    pub statement: String,
+    /// Who it trusts, such as `everyone ("*")` or `account 444455556666`.
+    pub trusted: String,
+}
+
+/// Parses a trust policy. Trust policies have no `Resource` element, which
+/// the policy grammar requires of resource policies, so the role's ARN is
+/// put in its place before parsing.
+///
+/// # Errors
+/// The JSON path and the problem, as the policy parser reports them.
+pub(crate) fn parse_trust(document: &Json, role: &str, path: &str) -> Result<Policy, (String, String)> {
+    let mut document = document.clone();
+    let statements = match document.get_mut("Statement") {
+        Some(Json::Array(items)) => items.iter_mut().collect::<Vec<_>>(),
+        Some(one @ Json::Object(_)) => vec![one],
+        _ => Vec::new(),
+    };
+    for statement in statements {
+        if let Json::Object(map) = statement {
+            if !map.contains_key("Resource") && !map.contains_key("NotResource") {
+                map.insert("Resource".to_owned(), Json::String("*".to_owned()));
+            }
+        }
+    }
+    Policy::parse_at(&document, &format!("{role} trust policy"), PolicyKind::Resource, path)
+}
+
+/// Returns the statements of `trust` that let a caller outside `account`
+/// assume the role with no narrowing condition.
+pub fn open_trust(trust: &Policy, account: &str) -> Vec<OpenTrust> {
+    trust
+        .statements
+        .iter()
+        .filter(|statement| statement.effect == Effect::Allow && allows_assume_role(statement) && !narrowed(statement))
+        .filter_map(|statement| outsiders(statement, account).map(|trusted| OpenTrust { statement: statement.label(), trusted }))
+        .collect()
+}
+
+fn allows_assume_role(statement: &PolicyStatement) -> bool {
+    let listed = statement.action.patterns.iter().any(|pattern| action_matches(pattern, "sts:AssumeRole"));
+    listed != statement.action.negated
+}
+
+fn narrowed(statement: &PolicyStatement) -> bool {
+    statement.conditions.iter().any(|condition| NARROWING_KEYS.iter().any(|key| condition.key.eq_ignore_ascii_case(key)))
+}
+
+/// Describes the outside callers a statement trusts, or `None` when it
+/// trusts only services and principals of `account`.
+fn outsiders(statement: &PolicyStatement, account: &str) -> Option<String> {
+    let principal = statement.principal.as_ref()?;
+    if principal.negated {
+        return Some("everyone but the NotPrincipal entries".to_owned());
+    }
+    if principal.anyone || principal.aws.iter().any(|entry| entry == "*") {
+        return Some("everyone (\"*\")".to_owned());
+    }
+    let others: Vec<&str> = principal.aws.iter().filter_map(|entry| entry_account(entry)).filter(|other| *other != account).collect();
+    (!others.is_empty()).then(|| format!("account {}", others.join(", account ")))
+}
+
+/// Returns the account of an `AWS` principal entry: a bare account ID or
+/// the account field of an ARN.
+fn entry_account(entry: &str) -> Option<&str> {
+    if entry.len() == 12 && entry.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(entry);
+    }
+    entry.strip_prefix("arn:").and_then(|rest| rest.split(':').nth(3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn open(document: Json) -> Vec<OpenTrust> {
+        open_trust(&parse_trust(&document, "Role", "$").unwrap(), "111122223333")
+    }
+
+    #[test]
+    fn anyone_is_open() {
+        let found = open(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}));
+        assert_eq!(found, vec![OpenTrust { statement: "#0".to_owned(), trusted: "everyone (\"*\")".to_owned() }]);
+    }
+
+    #[test]
+    fn other_account_is_open() {
+        let found = open(json!({"Statement": {"Sid": "Vendor", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole"}}));
+        assert_eq!(found[0].trusted, "account 444455556666");
+        assert_eq!(found[0].statement, "Vendor");
+    }
+
+    #[test]
+    fn narrowed_or_own_account_is_closed() {
+        assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}]})).is_empty());
+        assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "x"}}}]})).is_empty());
+        assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}]})).is_empty());
+        assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})).is_empty());
+        assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:TagSession"}]})).is_empty());
+    }
+}
