@@ -510,11 +510,19 @@ impl App {
     /// [`Error::Invalid`] when stack names repeat or any stack fails; it
     /// carries the first failing stack's name and every stack's problems.
     pub fn synth(&self) -> Result<Vec<Synthesized>, Error> {
+        self.synth_each(|synthesized| synthesized)
+    }
+
+    /// Synthesizes every stack as [`App::synth`] does, but passes each
+    /// result to `keep` as soon as it is made and collects what `keep`
+    /// returns, so that a caller that needs only part of each result does
+    /// not hold every stack's whole template at once.
+    fn synth_each<T>(&self, mut keep: impl FnMut(Synthesized) -> T) -> Result<Vec<T>, Error> {
         let mut done = Vec::new();
         let (mut first_failed, mut failures) = self.duplicate_name_problems();
         for stack in &self.stacks {
             match stack.synth() {
-                Ok(synthesized) => done.push(synthesized),
+                Ok(synthesized) => done.push(keep(synthesized)),
                 Err(Error::Invalid { stack, problems }) => {
                     first_failed.get_or_insert(stack);
                     failures.extend(problems);
@@ -571,14 +579,17 @@ impl App {
     /// for every stack before any file is written), [`Error::Io`] when
     /// `directory` does not exist or cannot be written.
     pub fn write_to_dir(&self, directory: &Path, format: Format) -> Result<Vec<PathBuf>, Error> {
-        let synthesized = self.synth()?;
+        // Only the text of each template is kept until every stack has
+        // passed, which for many stacks needs a fraction of the memory of
+        // their template models.
+        let texts = self.synth_each(|synthesized| synthesized.template.to_string_in(format))?;
         let paths = self
             .stacks
             .iter()
             .map(|stack| template_path(directory, stack.name(), format))
             .collect::<Result<Vec<PathBuf>, Error>>()?;
-        for (path, result) in paths.iter().zip(&synthesized) {
-            write_atomic(path, result.template.to_string_in(format).as_bytes())?;
+        for (path, text) in paths.iter().zip(&texts) {
+            write_atomic(path, text.as_bytes())?;
         }
         Ok(paths)
     }
