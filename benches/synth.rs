@@ -65,9 +65,5 @@ fn app_of_stacks(c: &mut Criterion) {
     group.finish();
 }
 
-// NOTE: the access-matrix benchmark is not written yet. It measures
-// `vaultgate::access` building the matrix of who may do what on the bucket,
-// and it gets its own `[[bench]]` entry (`access`) in Cargo.toml.
-
 criterion_group!(benches, default_stack, big_stack, app_of_stacks);
 criterion_main!(benches);
