@@ -440,7 +440,7 @@ impl LockedBucket {
     }
 
     /// Denies uploads by any principal other than `writer_arn` (the backup
-    /// writer role's ARN), so that nobody else can add object versions.
+    /// writer role's ARN), so that no other principal can add object versions.
     ///
     /// # Errors
     /// [`ConstructError::NotInStack`] when `scope` belongs to another stack.

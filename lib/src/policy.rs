@@ -100,12 +100,12 @@ impl Statement {
         }
     }
 
-    /// An Allow statement with no elements yet.
+    /// Creates an Allow statement with no elements yet.
     pub fn allow() -> Statement {
         Statement::with_effect(Effect::Allow)
     }
 
-    /// A Deny statement with no elements yet.
+    /// Creates a Deny statement with no elements yet.
     pub fn deny() -> Statement {
         Statement::with_effect(Effect::Deny)
     }
@@ -224,7 +224,7 @@ pub struct PolicyDocument {
 }
 
 impl PolicyDocument {
-    /// A document with the given statements.
+    /// Creates a document with the given statements.
     pub fn new(statements: Vec<Statement>) -> PolicyDocument {
         PolicyDocument { statements }
     }

@@ -1,5 +1,6 @@
-//! Stacks and apps: a stack owns one construct tree and becomes one template;
-//! an app holds several stacks and writes them to a directory.
+//! Stacks and apps. A stack owns one construct tree and becomes one
+//! template, and an app contains several stacks and writes them to a
+//! directory.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -25,7 +25,7 @@ pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
 /// templates must be uploaded to S3 before deploying.
 pub const MAX_INLINE_TEMPLATE_BYTES: usize = 51_200;
 
-/// How serious a problem is.
+/// The seriousness of a problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     /// The template would be rejected or would deploy something unsafe.
@@ -43,17 +43,17 @@ pub struct Problem {
     pub path: Option<String>,
     /// Logical ID of the resource or entry at fault.
     pub logical_id: Option<String>,
-    /// What is wrong, with the value at fault and the fix.
+    /// The problem, with the value at fault and the fix.
     pub message: String,
 }
 
 impl Problem {
-    /// An error-level problem.
+    /// Creates an error-level problem.
     pub fn error(path: Option<String>, logical_id: Option<String>, message: impl Into<String>) -> Problem {
         Problem { severity: Severity::Error, path, logical_id, message: message.into() }
     }
 
-    /// A warning-level problem.
+    /// Creates a warning-level problem.
     pub fn warning(path: Option<String>, logical_id: Option<String>, message: impl Into<String>) -> Problem {
         Problem { severity: Severity::Warning, path, logical_id, message: message.into() }
     }

@@ -279,16 +279,8 @@ pub async fn destroy(context: &Context, stack_name: &str, yes: bool, timeout: Du
     }
 
     let resource_count = resources.len() as u64;
-    let since = events::latest_event_id(context, &info.id).await?;
-    context
-        .cfn
-        .delete_stack()
-        .stack_name(&info.id)
-        .send()
-        .await
-        .map_err(|error| DeployError::aws(format!("deleting stack {stack_name}"), error))?;
-    context.ui.line(format!("Deleting stack {stack_name}."));
-    let report = events::follow(context, &info.id, since, Instant::now() + timeout, resource_count).await?;
+    let label = format!("stack {stack_name}");
+    let report = events::delete_and_follow(context, &info.id, &label, Instant::now() + timeout, resource_count).await?;
     let outcome = report_end(context, &report, stack_name, &StackStatus::DeleteComplete, &[]);
     if outcome == Outcome::Succeeded && !retained.is_empty() {
         context.ui.line("Retained resources that remain:");

@@ -127,6 +127,31 @@ pub async fn events_since(context: &Context, stack_id: &str, since: Option<&str>
     Ok(newest_first)
 }
 
+/// Deletes the stack `stack_id` and follows it until it settles, the
+/// deadline passes or it is gone. `label` names the stack in messages, such
+/// as "stack S" or "failed stack S"; `resources` sizes the progress display.
+///
+/// # Errors
+/// [`DeployError::Aws`] when a call fails.
+pub async fn delete_and_follow(
+    context: &Context,
+    stack_id: &str,
+    label: &str,
+    deadline: Instant,
+    resources: u64,
+) -> Result<FollowReport, DeployError> {
+    let since = latest_event_id(context, stack_id).await?;
+    context
+        .cfn
+        .delete_stack()
+        .stack_name(stack_id)
+        .send()
+        .await
+        .map_err(|error| DeployError::aws(format!("deleting {label}"), error))?;
+    context.ui.line(format!("Deleting {label}."));
+    follow(context, stack_id, since, deadline, resources).await
+}
+
 /// Prints the stack's events after `since` until the stack settles, the
 /// deadline passes or the user interrupts. `resources` sizes the progress bar.
 ///

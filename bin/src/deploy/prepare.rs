@@ -121,16 +121,8 @@ async fn replace_failed_stack(context: &Context, config: &DeployConfig, info: &S
     if !context.ui.confirm(&question, config.yes, "pass --yes to replace the failed stack without a prompt")? {
         return Err(DeployError::Refused(format!("replacing stack {name} declined; nothing changed")));
     }
-    let since = events::latest_event_id(context, &info.id).await?;
-    context
-        .cfn
-        .delete_stack()
-        .stack_name(&info.id)
-        .send()
-        .await
-        .map_err(|error| DeployError::aws(format!("deleting failed stack {name}"), error))?;
-    context.ui.line(format!("Deleting failed stack {name}."));
-    let report = events::follow(context, &info.id, since, Instant::now() + config.timeout, 0).await?;
+    let label = format!("failed stack {name}");
+    let report = events::delete_and_follow(context, &info.id, &label, Instant::now() + config.timeout, 0).await?;
     match &report.end {
         Followed::Settled(end) if end.status == StackStatus::DeleteComplete => Ok(None),
         Followed::Gone => Ok(None),
