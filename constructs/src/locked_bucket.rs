@@ -3,6 +3,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
 use vaultgate_core::policy::{PolicyDocument, Principal, Statement};
 use vaultgate_core::resources::s3::bucket;
 use vaultgate_core::resources::{kms, s3};
@@ -360,9 +361,9 @@ impl LockedBucket {
                     .condition("StringNotEquals", "s3:x-amz-server-side-encryption-aws-kms-key-id", vec![key.clone()]),
             );
         }
-        let document = PolicyDocument::new(statements.clone());
+        let document = PolicyDocument::new(statements);
         let policy = scope.add_resource("Policy", s3::BucketPolicy::new(bucket.reference(), document.to_json()))?;
-        Ok(LockedBucket { bucket, policy, kms_key_arn, statements })
+        Ok(LockedBucket { bucket, policy, kms_key_arn, statements: document.statements })
     }
 
     /// `arn:PARTITION:s3:::BUCKET`, the bucket's ARN.
@@ -380,23 +381,30 @@ impl LockedBucket {
         self.bucket.reference()
     }
 
-    fn document(&self) -> PolicyDocument {
-        PolicyDocument::new(self.statements.clone())
-    }
-
     /// Appends a statement to the bucket policy.
+    ///
+    /// Only the new statement is serialized and appended to the policy
+    /// resource's `Statement` list, so statements added to that list through
+    /// [`Scope::resource_mut`] are kept. When the resource's `PolicyDocument`
+    /// has no `Statement` list, the document is written again from every
+    /// statement this construct added.
     ///
     /// # Errors
     /// [`ConstructError::NotInStack`] when `scope` belongs to another stack
     /// than the bucket.
     pub fn add_to_resource_policy(&mut self, scope: &mut Scope<'_>, statement: Statement) -> Result<(), ConstructError> {
-        let path = scope.path();
-        let policy = scope.resource_mut(&self.policy).ok_or_else(|| ConstructError::NotInStack {
-            path,
-            logical_id: self.policy.to_string(),
-        })?;
-        self.statements.push(statement);
-        policy.properties.insert("PolicyDocument".to_owned(), self.document().to_json());
+        let Some(policy) = scope.resource_mut(&self.policy) else {
+            return Err(ConstructError::NotInStack { path: scope.path(), logical_id: self.policy.to_string() });
+        };
+        let written = policy.properties.get_mut("PolicyDocument").and_then(|document| document.get_mut("Statement"));
+        if let Some(Json::Array(written)) = written {
+            written.push(statement.to_json());
+            self.statements.push(statement);
+        } else {
+            self.statements.push(statement);
+            let document = PolicyDocument::new(self.statements.clone());
+            policy.properties.insert("PolicyDocument".to_owned(), document.to_json());
+        }
         Ok(())
     }
 

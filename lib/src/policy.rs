@@ -172,6 +172,11 @@ impl Statement {
             .extend(values);
         self
     }
+
+    /// Converts to the JSON of one entry of a document's `Statement` list.
+    pub fn to_json(&self) -> Json {
+        serde_json::to_value(self).expect("policy statements always serialize")
+    }
 }
 
 impl Serialize for Statement {
