@@ -395,9 +395,19 @@ fn serialize_one<S: Serializer, T: Serialize + ?Sized>(serializer: S, key: &str,
     map.end()
 }
 
+/// The variable map of `Fn::Sub`.
+struct SubVariables<'a>(&'a IndexMap<String, Expr>);
+
+impl Serialize for SubVariables<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0)
+    }
+}
+
+// Arguments are written as tuples, which serialize as JSON lists, so that
+// string arguments need no copy into a `Json` value first.
 impl Serialize for Expr {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let string = |text: &str| Expr::Literal(Json::String(text.to_owned()));
         match self {
             Expr::Literal(value) => value.serialize(serializer),
             Expr::Ref(name) => serialize_one(serializer, "Ref", name),
@@ -409,42 +419,25 @@ impl Serialize for Expr {
                 serialize_one(serializer, "Fn::Sub", template)
             }
             Expr::Sub { template, variables } => {
-                let variables = Expr::Literal(Json::Object(
-                    variables.iter().map(|(name, value)| (name.clone(), value.to_json())).collect(),
-                ));
-                serialize_one(serializer, "Fn::Sub", &[&string(template), &variables])
+                serialize_one(serializer, "Fn::Sub", &(template, SubVariables(variables)))
             }
-            Expr::Join { delimiter, items } => {
-                serialize_one(serializer, "Fn::Join", &[&string(delimiter), items.as_ref()])
+            Expr::Join { delimiter, items } => serialize_one(serializer, "Fn::Join", &(delimiter, items)),
+            Expr::Select { index, list } => serialize_one(serializer, "Fn::Select", &(index, list)),
+            Expr::Split { delimiter, source } => serialize_one(serializer, "Fn::Split", &(delimiter, source)),
+            Expr::If { condition, if_true, if_false } => {
+                serialize_one(serializer, "Fn::If", &(condition, if_true, if_false))
             }
-            Expr::Select { index, list } => {
-                serialize_one(serializer, "Fn::Select", &[index.as_ref(), list.as_ref()])
-            }
-            Expr::Split { delimiter, source } => {
-                serialize_one(serializer, "Fn::Split", &[&string(delimiter), source.as_ref()])
-            }
-            Expr::If { condition, if_true, if_false } => serialize_one(
-                serializer,
-                "Fn::If",
-                &[&string(condition), if_true.as_ref(), if_false.as_ref()],
-            ),
-            Expr::Equals(left, right) => {
-                serialize_one(serializer, "Fn::Equals", &[left.as_ref(), right.as_ref()])
-            }
+            Expr::Equals(left, right) => serialize_one(serializer, "Fn::Equals", &(left, right)),
             Expr::And(items) => serialize_one(serializer, "Fn::And", items),
             Expr::Or(items) => serialize_one(serializer, "Fn::Or", items),
-            Expr::Not(item) => serialize_one(serializer, "Fn::Not", &[item.as_ref()]),
-            Expr::FindInMap { map, top_key, second_key } => serialize_one(
-                serializer,
-                "Fn::FindInMap",
-                &[&string(map), top_key.as_ref(), second_key.as_ref()],
-            ),
+            Expr::Not(item) => serialize_one(serializer, "Fn::Not", &[item]),
+            Expr::FindInMap { map, top_key, second_key } => {
+                serialize_one(serializer, "Fn::FindInMap", &(map, top_key, second_key))
+            }
             Expr::GetAzs(region) => serialize_one(serializer, "Fn::GetAZs", region.as_ref()),
-            Expr::Cidr { ip_block, count, cidr_bits } => serialize_one(
-                serializer,
-                "Fn::Cidr",
-                &[ip_block.as_ref(), count.as_ref(), cidr_bits.as_ref()],
-            ),
+            Expr::Cidr { ip_block, count, cidr_bits } => {
+                serialize_one(serializer, "Fn::Cidr", &(ip_block, count, cidr_bits))
+            }
             Expr::ImportValue(name) => serialize_one(serializer, "Fn::ImportValue", name.as_ref()),
             Expr::Base64(value) => serialize_one(serializer, "Fn::Base64", value.as_ref()),
             Expr::List(items) => items.serialize(serializer),

@@ -41,24 +41,48 @@ impl Serialize for Principal {
             Principal::Anyone => serializer.serialize_str("*"),
             Principal::Aws(arns) => {
                 let mut map = serializer.serialize_map(Some(1))?;
-                map.serialize_entry("AWS", &one_or_list(arns.iter().map(Expr::to_json).collect()))?;
+                map.serialize_entry("AWS", &OneOrList(arns))?;
                 map.end()
             }
             Principal::Service(services) => {
                 let mut map = serializer.serialize_map(Some(1))?;
-                map.serialize_entry("Service", &one_or_list(services.iter().map(|s| Json::String(s.clone())).collect()))?;
+                map.serialize_entry("Service", &OneOrList(services))?;
                 map.end()
             }
         }
     }
 }
 
-/// Writes one value as itself and several as a list, as IAM's own examples do.
-fn one_or_list(mut items: Vec<Json>) -> Json {
-    if items.len() == 1 {
-        items.remove(0)
-    } else {
-        Json::Array(items)
+/// A list written as its only item when it has one, as IAM's own examples
+/// do, and as a list otherwise. Items are serialized in place, without
+/// building JSON values first.
+struct OneOrList<'a, T>(&'a [T]);
+
+impl<T: Serialize> Serialize for OneOrList<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            [one] => one.serialize(serializer),
+            items => items.serialize(serializer),
+        }
+    }
+}
+
+/// A statement's `Condition` element: operator, then context key, then one
+/// value or a list of them.
+struct Conditions<'a>(&'a IndexMap<String, IndexMap<String, Vec<Expr>>>);
+
+impl Serialize for Conditions<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(operator, keys)| (operator, ConditionValues(keys))))
+    }
+}
+
+/// The context keys of one condition operator, with their values.
+struct ConditionValues<'a>(&'a IndexMap<String, Vec<Expr>>);
+
+impl Serialize for ConditionValues<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(key, values)| (key, OneOrList(values))))
     }
 }
 
@@ -181,9 +205,19 @@ impl Statement {
 
 impl Serialize for Statement {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let exprs = |items: &[Expr]| one_or_list(items.iter().map(Expr::to_json).collect());
-        let strings = |items: &[String]| one_or_list(items.iter().map(|s| Json::String(s.clone())).collect());
-        let mut map = serializer.serialize_map(None)?;
+        let present = [
+            self.sid.is_some(),
+            self.principal.is_some(),
+            self.not_principal.is_some(),
+            !self.actions.is_empty(),
+            !self.not_actions.is_empty(),
+            !self.resources.is_empty(),
+            !self.not_resources.is_empty(),
+            !self.conditions.is_empty(),
+        ];
+        // `Effect` is always written.
+        let len = 1 + present.iter().filter(|present| **present).count();
+        let mut map = serializer.serialize_map(Some(len))?;
         if let Some(sid) = &self.sid {
             map.serialize_entry("Sid", sid)?;
         }
@@ -195,27 +229,19 @@ impl Serialize for Statement {
             map.serialize_entry("NotPrincipal", principal)?;
         }
         if !self.actions.is_empty() {
-            map.serialize_entry("Action", &strings(&self.actions))?;
+            map.serialize_entry("Action", &OneOrList(&self.actions))?;
         }
         if !self.not_actions.is_empty() {
-            map.serialize_entry("NotAction", &strings(&self.not_actions))?;
+            map.serialize_entry("NotAction", &OneOrList(&self.not_actions))?;
         }
         if !self.resources.is_empty() {
-            map.serialize_entry("Resource", &exprs(&self.resources))?;
+            map.serialize_entry("Resource", &OneOrList(&self.resources))?;
         }
         if !self.not_resources.is_empty() {
-            map.serialize_entry("NotResource", &exprs(&self.not_resources))?;
+            map.serialize_entry("NotResource", &OneOrList(&self.not_resources))?;
         }
         if !self.conditions.is_empty() {
-            let conditions: serde_json::Map<String, Json> = self
-                .conditions
-                .iter()
-                .map(|(operator, keys)| {
-                    let keys = keys.iter().map(|(key, values)| (key.clone(), exprs(values))).collect();
-                    (operator.clone(), Json::Object(keys))
-                })
-                .collect();
-            map.serialize_entry("Condition", &conditions)?;
+            map.serialize_entry("Condition", &Conditions(&self.conditions))?;
         }
         map.end()
     }
