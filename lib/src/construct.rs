@@ -81,47 +81,81 @@ fn invalid_id_reason(id: &str) -> Option<&'static str> {
 /// the whole path. The hash keeps paths that sanitize alike apart, so
 /// `A/B-C` and `A/BC` get different IDs.
 pub fn allocate_logical_id(components: &[&str]) -> String {
-    let human_components: Vec<&str> = components.iter().copied().filter(|c| *c != PRIMARY_ID).collect();
-    if components.len() == 1 || (human_components.len() == 1 && components.len() == 2 && components[1] == PRIMARY_ID) {
-        let sanitized = sanitize(human_components.first().copied().unwrap_or(PRIMARY_ID));
-        if !sanitized.is_empty() && sanitized.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+    logical_id_of_components(components.iter().copied())
+}
+
+/// Derives the logical ID of a path below the stack, given as its ids joined
+/// by `/`, as [`allocate_logical_id`] does for the ids.
+pub(crate) fn logical_id_of_path(path: &str) -> String {
+    logical_id_of_components(path.split('/'))
+}
+
+/// Implements [`allocate_logical_id`] over any sequence of ids, so that a
+/// joined path need not be split into a list first.
+fn logical_id_of_components<'c>(components: impl Iterator<Item = &'c str> + Clone) -> String {
+    let mut leading = components.clone();
+    let readable = match (leading.next(), leading.next(), leading.next()) {
+        (Some(only), None, _) => Some(only),
+        (Some(first), Some(PRIMARY_ID), None) if first != PRIMARY_ID => Some(first),
+        _ => None,
+    };
+    if let Some(component) = readable {
+        let sanitized = sanitize(component);
+        if sanitized.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
             return truncate(sanitized, MAX_LOGICAL_ID_LEN);
         }
     }
 
-    let mut human = String::new();
-    let mut previous: Option<String> = None;
-    for component in &human_components {
-        let clean = sanitize(component);
-        if previous.as_deref() == Some(clean.as_str()) {
+    // Each sanitized id is appended in place and removed again when it
+    // repeats the one before, so no id is copied on its own.
+    let mut id = String::with_capacity(64);
+    let mut previous: Option<std::ops::Range<usize>> = None;
+    for component in components.clone().filter(|c| *c != PRIMARY_ID) {
+        let start = id.len();
+        push_sanitized(&mut id, component);
+        if previous.as_ref().is_some_and(|range| id[range.clone()] == id[start..]) {
+            id.truncate(start);
             continue;
         }
-        human.push_str(&clean);
-        previous = Some(clean);
+        previous = Some(start..id.len());
     }
-    if !human.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
-        human.insert(0, 'R');
+    if !id.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        id.insert(0, 'R');
     }
 
-    let digest = Sha256::digest(components.join("/").as_bytes());
-    let mut hash = String::with_capacity(8);
-    for byte in &digest[..4] {
-        hash.push(char::from(UPPER_HEX_DIGITS[usize::from(byte >> 4)]));
-        hash.push(char::from(UPPER_HEX_DIGITS[usize::from(byte & 0x0F)]));
+    // Hashing the ids with `/` between them hashes the joined path.
+    let mut hasher = Sha256::new();
+    for (index, component) in components.enumerate() {
+        if index > 0 {
+            hasher.update(b"/");
+        }
+        hasher.update(component.as_bytes());
     }
-    let mut id = truncate(human, MAX_LOGICAL_ID_LEN - hash.len());
-    id.push_str(&hash);
+    let digest = hasher.finalize();
+    id.truncate(MAX_LOGICAL_ID_LEN - 8);
+    for byte in &digest[..4] {
+        id.push(char::from(UPPER_HEX_DIGITS[usize::from(byte >> 4)]));
+        id.push(char::from(UPPER_HEX_DIGITS[usize::from(byte & 0x0F)]));
+    }
     id
 }
 
 const UPPER_HEX_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
 
 fn sanitize(component: &str) -> String {
+    let mut sanitized = String::with_capacity(component.len());
+    push_sanitized(&mut sanitized, component);
+    sanitized
+}
+
+/// Appends the ASCII letters and digits of `component` to `text`.
+fn push_sanitized(text: &mut String, component: &str) {
     // Most ids are already alphanumeric, so copy them whole.
     if component.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
-        return component.to_owned();
+        text.push_str(component);
+    } else {
+        text.extend(component.chars().filter(char::is_ascii_alphanumeric));
     }
-    component.chars().filter(char::is_ascii_alphanumeric).collect()
 }
 
 fn truncate(mut text: String, max: usize) -> String {
@@ -141,19 +175,15 @@ pub fn is_valid_logical_id(id: &str) -> bool {
 /// A scope borrows its stack mutably; [`Scope::child`] opens a nested scope.
 pub struct Scope<'a> {
     pub(crate) stack: &'a mut Stack,
-    pub(crate) path: Vec<String>,
+    /// The path below the stack: ids joined by `/`, empty for the root.
+    pub(crate) path: String,
 }
 
 impl<'a> Scope<'a> {
     /// Returns the path from the stack down, joined by `/`, starting with the
     /// stack's name.
     pub fn path(&self) -> String {
-        let mut path = self.stack.name().to_owned();
-        for component in &self.path {
-            path.push('/');
-            path.push_str(component);
-        }
-        path
+        self.stack.scope_path(&self.path)
     }
 
     /// Returns the stack this scope belongs to.
@@ -168,20 +198,24 @@ impl<'a> Scope<'a> {
     /// whitespace, [`Error::DuplicateId`] when this scope already has a child
     /// of that name.
     pub fn child(&mut self, id: &str) -> Result<Scope<'_>, Error> {
-        self.register(id)?;
-        let mut path = self.path.clone();
-        path.push(id.to_owned());
+        let path = self.register(id)?;
         Ok(Scope { stack: self.stack, path })
     }
 
-    fn register(&mut self, id: &str) -> Result<Vec<String>, Error> {
+    /// Records the child `id` in the stack's tree and returns its path below
+    /// the stack.
+    fn register(&mut self, id: &str) -> Result<String, Error> {
         // The parent's path is built only for an error message.
         if let Some(reason) = invalid_id_reason(id) {
             return Err(Error::InvalidId { parent: self.path(), id: id.to_owned(), reason });
         }
-        let mut path = self.path.clone();
-        path.push(id.to_owned());
-        if !self.stack.nodes.insert(path.join("/")) {
+        let mut path = String::with_capacity(self.path.len() + 1 + id.len());
+        if !self.path.is_empty() {
+            path.push_str(&self.path);
+            path.push('/');
+        }
+        path.push_str(id);
+        if !self.stack.nodes.insert(path.clone()) {
             return Err(Error::DuplicateId { parent: self.path(), id: id.to_owned() });
         }
         Ok(path)
@@ -197,9 +231,7 @@ impl<'a> Scope<'a> {
     /// the derived ID is taken by another path.
     pub fn add_resource(&mut self, id: &str, resource: impl Into<Resource>) -> Result<LogicalId, Error> {
         let path = self.register(id)?;
-        let components: Vec<&str> = path.iter().map(String::as_str).collect();
-        let full_path = format!("{}/{}", self.stack.name(), path.join("/"));
-        self.stack.insert_resource(full_path, &components, resource.into())
+        self.stack.insert_resource(&path, resource.into())
     }
 
     /// Adds a template parameter named `name` and returns a `Ref` to it.
@@ -265,7 +297,7 @@ impl<'a> Scope<'a> {
     /// the tag rules ([`crate::validate::tag_violations`]) is a synth error
     /// naming this scope's path.
     pub fn add_tag(&mut self, key: &str, value: &str) {
-        let prefix = self.path.join("/");
+        let prefix = self.path.clone();
         self.stack.scoped_tags.push((prefix, key.to_owned(), value.to_owned()));
     }
 

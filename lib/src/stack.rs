@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value as Json};
 
-use crate::construct::{allocate_logical_id, LogicalId, Scope};
+use crate::construct::{logical_id_of_path, LogicalId, Scope};
 use crate::error::Error;
 use crate::expr::Expr;
 use crate::resources::{tag_style, TagStyle};
@@ -96,7 +96,7 @@ impl Stack {
 
     /// Returns the root scope, where top-level constructs are added.
     pub fn root(&mut self) -> Scope<'_> {
-        Scope { stack: self, path: Vec::new() }
+        Scope { stack: self, path: String::new() }
     }
 
     /// Applies a tag to every taggable resource of the stack. A tag that
@@ -150,19 +150,15 @@ impl Stack {
         self.resources.len()
     }
 
-    pub(crate) fn insert_resource(
-        &mut self,
-        full_path: String,
-        components: &[&str],
-        resource: Resource,
-    ) -> Result<LogicalId, Error> {
-        let below_stack = components.join("/");
-        let derived = match self.overrides.get(&below_stack) {
+    /// Adds a resource at `below_stack`, its path below the stack, under the
+    /// logical ID that the path, the overrides and the rename table give it.
+    pub(crate) fn insert_resource(&mut self, below_stack: &str, resource: Resource) -> Result<LogicalId, Error> {
+        let derived = match self.overrides.get(below_stack) {
             Some(id) => {
-                self.used_overrides.insert(below_stack.clone());
+                self.used_overrides.insert(below_stack.to_owned());
                 id.clone()
             }
-            None => allocate_logical_id(components),
+            None => logical_id_of_path(below_stack),
         };
         let logical_id = match self.renames.get(&derived) {
             Some(kept) => {
@@ -171,6 +167,7 @@ impl Stack {
             }
             None => derived,
         };
+        let full_path = self.scope_path(below_stack);
         if let Some(first) = self.resource_paths.get(&logical_id) {
             return Err(Error::LogicalIdCollision { logical_id, first: first.clone(), second: full_path });
         }
@@ -243,13 +240,17 @@ impl Stack {
             .unwrap_or(full_path)
     }
 
-    /// Returns the construct path where a subtree tag was set.
-    fn scope_path(&self, below_stack: &str) -> String {
+    /// Returns the construct path of `below_stack`, a path below the stack:
+    /// the stack's name, then `/` and `below_stack` unless it is empty.
+    pub(crate) fn scope_path(&self, below_stack: &str) -> String {
         if below_stack.is_empty() {
-            self.name.clone()
-        } else {
-            format!("{}/{below_stack}", self.name)
+            return self.name.clone();
         }
+        let mut path = String::with_capacity(self.name.len() + 1 + below_stack.len());
+        path.push_str(&self.name);
+        path.push('/');
+        path.push_str(below_stack);
+        path
     }
 
     /// Returns the stack and subtree tags that apply at a path below the
@@ -599,6 +600,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::construct::allocate_logical_id;
     use serde_json::json;
 
     #[test]
