@@ -10,6 +10,11 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value as Json};
 
+mod references;
+
+pub(crate) use references::References;
+use references::sub_reference_names;
+
 /// A CloudFormation intrinsic function, pseudo parameter reference or literal.
 ///
 /// Literals appear where an intrinsic takes a list of values, such as the parts
@@ -302,58 +307,14 @@ fn parse_intrinsic(key: &str, arg: &Json) -> Option<Expr> {
 /// `Ref`, `Fn::GetAtt` and the `${Name}` and `${Name.Attr}` forms of `Fn::Sub`.
 /// Pseudo parameters (`AWS::…`) and `Fn::Sub` variables are skipped.
 pub fn collect_json_references(value: &Json, found: &mut Vec<String>) {
-    match value {
-        Json::Array(items) => items.iter().for_each(|item| collect_json_references(item, found)),
-        Json::Object(map) => collect_map_references(map, found),
-        _ => {}
-    }
+    found.extend(References::of_value(value).names.into_iter().map(str::to_owned));
 }
 
 /// Collects the logical IDs referred to inside a JSON object, as
-/// [`collect_json_references`] does for `Json::Object(map)`. Validation calls
-/// it on each resource's `Properties` so that it need not copy them into a
-/// `Json` value first.
+/// [`collect_json_references`] does for `Json::Object(map)`, without
+/// copying the map into a `Json` value first.
 pub fn collect_map_references(map: &Map<String, Json>, found: &mut Vec<String>) {
-    if map.len() == 1 {
-        let (key, arg) = map.iter().next().expect("one entry");
-        match (key.as_str(), arg) {
-            ("Ref", Json::String(name)) => {
-                if !name.starts_with("AWS::") {
-                    found.push(name.clone());
-                }
-                return;
-            }
-            ("Fn::GetAtt", Json::String(dotted)) => {
-                let logical_id = dotted.split_once('.').map_or(dotted.as_str(), |(id, _)| id);
-                found.push(logical_id.to_owned());
-                return;
-            }
-            ("Fn::GetAtt", Json::Array(parts)) => {
-                if let Some(Json::String(logical_id)) = parts.first() {
-                    found.push(logical_id.clone());
-                }
-                parts.iter().skip(1).for_each(|part| collect_json_references(part, found));
-                return;
-            }
-            ("Fn::Sub", Json::String(template)) => {
-                found.extend(sub_references(template, &[]));
-                return;
-            }
-            ("Fn::Sub", Json::Array(parts)) if parts.len() == 2 => {
-                let variables: Vec<&str> = parts[1]
-                    .as_object()
-                    .map(|vars| vars.keys().map(String::as_str).collect())
-                    .unwrap_or_default();
-                if let Json::String(template) = &parts[0] {
-                    found.extend(sub_references(template, &variables));
-                }
-                collect_json_references(&parts[1], found);
-                return;
-            }
-            _ => {}
-        }
-    }
-    map.values().for_each(|item| collect_json_references(item, found));
+    found.extend(References::of_map(map).names.into_iter().map(str::to_owned));
 }
 
 /// Returns the text inside each `${…}` placeholder of an `Fn::Sub`
@@ -376,17 +337,7 @@ pub fn sub_placeholders(template: &str) -> Vec<&str> {
 /// Returns the names that `${…}` placeholders in an `Fn::Sub` template refer
 /// to, without pseudo parameters, the given variables or `${!Literal}` escapes.
 pub fn sub_references(template: &str, variables: &[&str]) -> Vec<String> {
-    let mut names = Vec::new();
-    for inner in sub_placeholders(template) {
-        if inner.starts_with("AWS::") {
-            continue;
-        }
-        let name = inner.split_once('.').map_or(inner, |(id, _)| id).trim();
-        if !name.is_empty() && !variables.contains(&name) {
-            names.push(name.to_owned());
-        }
-    }
-    names
+    sub_reference_names(template, variables).into_iter().map(str::to_owned).collect()
 }
 
 fn serialize_one<S: Serializer, T: Serialize + ?Sized>(serializer: S, key: &str, value: &T) -> Result<S::Ok, S::Error> {

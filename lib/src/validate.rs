@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 use ipnet::Ipv4Net;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::construct::{is_valid_logical_id, MAX_LOGICAL_ID_LEN};
-use crate::expr::{collect_json_references, collect_map_references, sub_placeholders, Pseudo};
+use crate::expr::References;
 use crate::resources::attributes_of;
 use crate::template::Template;
 
@@ -80,8 +80,11 @@ pub fn validate_template(template: &Template, paths: &IndexMap<String, String>) 
 
     check_limits(template, &mut problems);
     check_names(template, &at, &mut problems);
-    check_references(template, &at, &mut problems);
-    check_cycles(template, &at, &mut problems);
+    // Both checks read what each resource's properties refer to, so each
+    // resource is walked once.
+    let references: Vec<References> = template.resources.values().map(|resource| References::of_map(&resource.properties)).collect();
+    check_references(template, &references, &at, &mut problems);
+    check_cycles(template, &references, &at, &mut problems);
     check_network(template, &at, &mut problems);
     check_bucket_names(template, &at, &mut problems);
 
@@ -170,15 +173,25 @@ fn check_names(template: &Template, at: &dyn Fn(&str) -> Option<String>, problem
     }
 }
 
-fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
+/// Checks that every reference, `Fn::GetAtt`, `DependsOn` and condition name
+/// in resources, outputs and conditions names something the template has.
+/// `references` contains what each resource's properties refer to, in
+/// resource order.
+fn check_references(
+    template: &Template,
+    references: &[References],
+    at: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<Problem>,
+) {
     let is_target = |name: &str| template.resources.contains_key(name) || template.parameters.contains_key(name);
 
-    for (logical_id, resource) in &template.resources {
-        let mut found = Vec::new();
-        collect_map_references(&resource.properties, &mut found);
-        collect_map_references(&resource.metadata, &mut found);
-        for name in dedup(found) {
-            if !is_target(&name) {
+    for ((logical_id, resource), found) in template.resources.iter().zip(references) {
+        let mut names = found.names.clone();
+        if !resource.metadata.is_empty() {
+            names.extend(References::of_map(&resource.metadata).names);
+        }
+        for name in sorted_unique(names) {
+            if !is_target(name) {
                 problems.push(Problem::error(
                     at(logical_id),
                     Some(logical_id.clone()),
@@ -186,9 +199,7 @@ fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, pr
                 ));
             }
         }
-        let mut get_atts = Vec::new();
-        collect_map_get_atts(&resource.properties, &mut get_atts);
-        check_get_atts(template, logical_id, get_atts, at, problems);
+        check_get_atts(template, logical_id, &found.get_atts, at, problems);
         for dependency in &resource.depends_on {
             if !template.resources.contains_key(dependency) {
                 problems.push(Problem::error(
@@ -207,10 +218,8 @@ fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, pr
                 ));
             }
         }
-        let mut used_conditions = Vec::new();
-        collect_map_condition_names(&resource.properties, &mut used_conditions);
-        for condition in used_conditions {
-            if !template.conditions.contains_key(&condition) {
+        for condition in &found.conditions {
+            if !template.conditions.contains_key(*condition) {
                 problems.push(Problem::error(
                     at(logical_id),
                     Some(logical_id.clone()),
@@ -221,10 +230,9 @@ fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, pr
     }
 
     for (name, output) in &template.outputs {
-        let mut found = Vec::new();
-        collect_json_references(&output.value, &mut found);
-        for target in dedup(found) {
-            if !is_target(&target) {
+        let found = References::of_value(&output.value);
+        for target in sorted_unique(found.names) {
+            if !is_target(target) {
                 problems.push(Problem::error(
                     None,
                     Some(name.clone()),
@@ -232,16 +240,12 @@ fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, pr
                 ));
             }
         }
-        let mut get_atts = Vec::new();
-        collect_get_atts(&output.value, &mut get_atts);
-        check_get_atts(template, name, get_atts, at, problems);
+        check_get_atts(template, name, &found.get_atts, at, problems);
     }
 
     for (name, condition) in &template.conditions {
-        let mut found = Vec::new();
-        collect_json_references(condition, &mut found);
-        for target in dedup(found) {
-            if !template.parameters.contains_key(&target) {
+        for target in sorted_unique(References::of_value(condition).names) {
+            if !template.parameters.contains_key(target) {
                 problems.push(Problem::error(
                     None,
                     Some(name.clone()),
@@ -252,25 +256,11 @@ fn check_references(template: &Template, at: &dyn Fn(&str) -> Option<String>, pr
     }
 }
 
-fn dedup(names: Vec<String>) -> BTreeSet<String> {
-    names.into_iter().collect()
-}
-
-fn collect_condition_names(value: &Json, found: &mut Vec<String>) {
-    match value {
-        Json::Array(items) => items.iter().for_each(|item| collect_condition_names(item, found)),
-        Json::Object(map) => collect_map_condition_names(map, found),
-        _ => {}
-    }
-}
-
-fn collect_map_condition_names(map: &Map<String, Json>, found: &mut Vec<String>) {
-    if let Some(Json::Array(parts)) = map.get("Fn::If") {
-        if let Some(Json::String(name)) = parts.first() {
-            found.push(name.clone());
-        }
-    }
-    map.values().for_each(|item| collect_condition_names(item, found));
+/// Returns `names` sorted, each once.
+fn sorted_unique(mut names: Vec<&str>) -> Vec<&str> {
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// Checks that every `Fn::GetAtt` in `pairs` (target, attribute) names an
@@ -279,14 +269,14 @@ fn collect_map_condition_names(map: &Map<String, Json>, found: &mut Vec<String>)
 fn check_get_atts(
     template: &Template,
     owner: &str,
-    pairs: Vec<(String, String)>,
+    pairs: &[(&str, &str)],
     at: &dyn Fn(&str) -> Option<String>,
     problems: &mut Vec<Problem>,
 ) {
-    for (target, attribute) in pairs {
-        let Some(resource) = template.resources.get(&target) else { continue };
+    for &(target, attribute) in pairs {
+        let Some(resource) = template.resources.get(target) else { continue };
         let Some(known) = attributes_of(&resource.resource_type) else { continue };
-        if !known.contains(&attribute.as_str()) {
+        if !known.contains(&attribute) {
             problems.push(Problem::error(
                 at(owner),
                 Some(owner.to_owned()),
@@ -300,70 +290,35 @@ fn check_get_atts(
     }
 }
 
-fn collect_get_atts(value: &Json, found: &mut Vec<(String, String)>) {
-    match value {
-        Json::Array(items) => items.iter().for_each(|item| collect_get_atts(item, found)),
-        Json::Object(map) => collect_map_get_atts(map, found),
-        _ => {}
-    }
-}
-
-fn collect_map_get_atts(map: &Map<String, Json>, found: &mut Vec<(String, String)>) {
-    match map.get("Fn::GetAtt") {
-        Some(Json::Array(parts)) if parts.len() == 2 => {
-            if let (Some(target), Some(attribute)) = (parts[0].as_str(), parts[1].as_str()) {
-                found.push((target.to_owned(), attribute.to_owned()));
-            }
-        }
-        Some(Json::String(dotted)) => {
-            if let Some((target, attribute)) = dotted.split_once('.') {
-                found.push((target.to_owned(), attribute.to_owned()));
-            }
-        }
-        _ => {}
-    }
-    if let Some(Json::String(template)) = map.get("Fn::Sub") {
-        found.extend(sub_get_atts(template));
-    }
-    if let Some(Json::Array(parts)) = map.get("Fn::Sub") {
-        if let Some(Json::String(template)) = parts.first() {
-            found.extend(sub_get_atts(template));
-        }
-    }
-    map.values().for_each(|item| collect_get_atts(item, found));
-}
-
-fn sub_get_atts(template: &str) -> Vec<(String, String)> {
-    sub_placeholders(template)
-        .into_iter()
-        .filter(|inner| Pseudo::from_name(inner).is_none())
-        .filter_map(|inner| inner.split_once('.'))
-        .map(|(target, attribute)| (target.to_owned(), attribute.to_owned()))
-        .collect()
-}
-
 /// Finds dependency cycles through references and `DependsOn`, and reports
 /// each cycle once with its members in order.
-fn check_cycles(template: &Template, at: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<Problem>) {
+fn check_cycles(
+    template: &Template,
+    references: &[References],
+    at: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<Problem>,
+) {
     // Nodes are numbered in logical ID order, and each node's targets are
     // sorted, so the search visits them in the same order on every run. Plain
     // indices keep the search free of string comparisons.
-    let mut names: Vec<&str> = template.resources.keys().map(String::as_str).collect();
-    names.sort_unstable();
+    let keys: Vec<&str> = template.resources.keys().map(String::as_str).collect();
+    let mut resource_of_node: Vec<usize> = (0..keys.len()).collect();
+    resource_of_node.sort_unstable_by_key(|&index| keys[index]);
+    let names: Vec<&str> = resource_of_node.iter().map(|&index| keys[index]).collect();
     let mut node_of_resource = vec![0; names.len()];
-    for (node, name) in names.iter().enumerate() {
-        node_of_resource[template.resources.get_index_of(*name).expect("a resource of this template")] = node;
+    for (node, &index) in resource_of_node.iter().enumerate() {
+        node_of_resource[index] = node;
     }
-    let edges: Vec<Vec<usize>> = names
+    let edges: Vec<Vec<usize>> = resource_of_node
         .iter()
-        .map(|name| {
-            let resource = &template.resources[*name];
-            let mut found = Vec::new();
-            collect_map_references(&resource.properties, &mut found);
-            let mut targets: Vec<usize> = found
+        .map(|&index| {
+            let resource = &template.resources[index];
+            let mut targets: Vec<usize> = references[index]
+                .names
                 .iter()
-                .chain(&resource.depends_on)
-                .filter_map(|target| template.resources.get_index_of(target.as_str()))
+                .copied()
+                .chain(resource.depends_on.iter().map(String::as_str))
+                .filter_map(|target| template.resources.get_index_of(target))
                 .map(|index| node_of_resource[index])
                 .collect();
             targets.sort_unstable();
