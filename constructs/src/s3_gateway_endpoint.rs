@@ -4,8 +4,10 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
 use vaultgate_core::policy::{PolicyDocument, Principal, Statement};
 use vaultgate_core::resources::ec2;
+use vaultgate_core::construct::PRIMARY_ID;
 use vaultgate_core::{Expr, LogicalId, Scope};
 
 use crate::actions;
@@ -99,6 +101,74 @@ impl S3GatewayEndpoint {
     /// `Ref` to the endpoint: its ID, such as `vpce-0123456789abcdef0`.
     pub fn endpoint_id(&self) -> Expr {
         self.endpoint.reference()
+    }
+
+    /// Attaches one more route table to the endpoint, after the ones in
+    /// [`S3GatewayEndpointProps::route_tables`], so that a private subnet
+    /// created after the endpoint reaches S3 through it.
+    ///
+    /// As with `route_tables`, attach only private route tables: attaching
+    /// the public one would let the bastion's S3 traffic pass through the
+    /// endpoint and satisfy the bucket policy.
+    ///
+    /// # Errors
+    /// [`ConstructError::NotInStack`] when the endpoint is not a resource of
+    /// `scope`'s stack; [`ConstructError::InvalidProps`] when the table is
+    /// already attached, or when the endpoint's `RouteTableIds` was replaced
+    /// by something other than a list.
+    ///
+    /// # Examples
+    /// ```
+    /// use vaultgate_constructs::backup_architecture::{BackupArchitecture, BackupArchitectureProps};
+    /// use vaultgate_constructs::private_backup_subnet::{PrivateBackupSubnet, PrivateBackupSubnetProps};
+    /// use vaultgate_core::Expr;
+    ///
+    /// let mut stack = vaultgate_core::Stack::new("Backups");
+    /// let mut root = stack.root();
+    /// let parts = BackupArchitecture::new(&mut root, "Backup", &BackupArchitectureProps::default()).unwrap();
+    /// let props = PrivateBackupSubnetProps { cidr_block: "10.0.2.0/24".into() };
+    /// let zone = Expr::select(0, Expr::get_azs());
+    /// let second = PrivateBackupSubnet::new(&mut root, "SecondSubnet", &parts.vpc, &props, zone).unwrap();
+    /// parts.endpoint.add_route_table(&mut root, &second.route_table).unwrap();
+    ///
+    /// let template = stack.synth().unwrap().template;
+    /// let tables = &template.resources[parts.endpoint.endpoint.as_str()].properties["RouteTableIds"];
+    /// assert_eq!(tables[1], serde_json::json!({"Ref": second.route_table.as_str()}));
+    /// ```
+    pub fn add_route_table(&self, scope: &mut Scope<'_>, route_table: &LogicalId) -> Result<(), ConstructError> {
+        let Some(endpoint) = scope.resource_mut(&self.endpoint) else {
+            return Err(ConstructError::NotInStack { path: scope.path(), logical_id: self.endpoint.to_string() });
+        };
+        // Entries are read in place, without a map lookup each, because a
+        // big stack attaches hundreds of tables and checks each against all.
+        let is_this_table = |table: &Json| {
+            let Some(map) = table.as_object() else { return false };
+            let mut entries = map.iter();
+            matches!(
+                (entries.next(), entries.next()),
+                (Some((key, Json::String(id))), None) if key == "Ref" && id == route_table.as_str()
+            )
+        };
+        let problem = match endpoint.properties.entry("RouteTableIds").or_insert_with(|| Json::Array(Vec::new())) {
+            Json::Array(tables) if tables.iter().any(is_this_table) => (
+                format!("{:?}", route_table.as_str()),
+                "the route table is already attached to this endpoint; attach each route table once",
+            ),
+            Json::Array(tables) => {
+                tables.push(route_table.reference().to_json());
+                return Ok(());
+            }
+            other => (
+                other.to_string(),
+                "the endpoint's RouteTableIds is not a list, so no route table can be added to it; set RouteTableIds as a list",
+            ),
+        };
+
+        let mut checker = PropChecker::default();
+        checker.reject("route_tables", problem.0, problem.1);
+        let resource_path = scope.stack().resource_path(&self.endpoint).unwrap_or_default();
+        let construct_path = resource_path.strip_suffix(&format!("/{PRIMARY_ID}")).unwrap_or(resource_path);
+        checker.finish(construct_path.to_owned())
     }
 }
 

@@ -145,6 +145,12 @@ impl Stack {
         self.resources.get_mut(logical_id.as_str())
     }
 
+    /// Returns the construct path of the resource with the given logical ID,
+    /// such as `Backups/Backup/Bucket/Resource`.
+    pub fn resource_path(&self, logical_id: &LogicalId) -> Option<&str> {
+        self.resource_paths.get(logical_id.as_str()).map(String::as_str)
+    }
+
     /// Returns the number of resources added so far.
     pub fn resource_count(&self) -> usize {
         self.resources.len()
