@@ -4,7 +4,6 @@
 //! default stacks. `benches/synth.rs` and `examples/synth_sizes.rs` both
 //! include this file, so that both measure the same work.
 
-use serde_json::Value as Json;
 use vaultgate::constructs::config::ARCHITECTURE_ID;
 use vaultgate::constructs::private_backup_subnet::{PrivateBackupSubnet, PrivateBackupSubnetProps};
 use vaultgate::constructs::{BackupArchitecture, BackupConfig, ConstructError};
@@ -42,25 +41,12 @@ pub fn big_stack(name: &str, extra: usize) -> Result<Stack, ConstructError> {
     let architecture = BackupArchitecture::new(&mut root, ARCHITECTURE_ID, &config.architecture_props())?;
 
     let zone = Expr::select(config.network.availability_zone_index, Expr::get_azs());
-    let mut route_tables = Vec::with_capacity(extra);
     let mut group = root.child("ExtraSubnets")?;
     for index in 0..extra {
         let props = PrivateBackupSubnetProps { cidr_block: format!("10.0.{}.0/24", 10 + index) };
         let subnet = PrivateBackupSubnet::new(&mut group, &format!("Subnet{index}"), &architecture.vpc, &props, zone.clone())?;
-        route_tables.push(subnet.route_table);
+        architecture.endpoint.add_route_table(&mut group, &subnet.route_table)?;
     }
-
-    // NOTE: `BackupArchitecture` fixes the endpoint's route tables when it
-    // creates the endpoint, and `S3GatewayEndpoint` has no method to attach
-    // another one later, so the extra tables are appended to the endpoint's
-    // `RouteTableIds` property as raw JSON.
-    let endpoint = root
-        .resource_mut(&architecture.endpoint.endpoint)
-        .expect("the architecture added its endpoint");
-    let Some(Json::Array(table_ids)) = endpoint.properties.get_mut("RouteTableIds") else {
-        panic!("the endpoint has no RouteTableIds list: {:?}", endpoint.properties.get("RouteTableIds"));
-    };
-    table_ids.extend(route_tables.iter().map(|table| table.reference().to_json()));
     Ok(stack)
 }
 
