@@ -228,6 +228,97 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<
     })
 }
 
+/// Most bytes [`Template::to_json_string`] reserves before writing. Larger
+/// templates grow the text as they are written.
+const MAX_INITIAL_CAPACITY: usize = 128 * 1024;
+
+/// The start of a line for [`PrettyFormatter`]: the comma that ends the
+/// previous entry, a newline, then indentation of two spaces per level.
+const LINE_START: &[u8; 66] = b",\n                                                                ";
+
+/// serde_json's pretty format, byte for byte as its `PrettyFormatter` writes
+/// it with two-space indentation, except that each line break and its
+/// indentation go out in one write instead of one write per level.
+#[derive(Debug, Default)]
+struct PrettyFormatter {
+    depth: usize,
+    has_value: bool,
+}
+
+impl PrettyFormatter {
+    /// Writes a comma when `comma` is set, then a newline and the
+    /// indentation of the current depth.
+    fn new_line<W: ?Sized + std::io::Write>(&self, writer: &mut W, comma: bool) -> std::io::Result<()> {
+        let start = if comma { 0 } else { 1 };
+        let spaces = 2 * self.depth;
+        let available = LINE_START.len() - 2;
+        if spaces <= available {
+            return writer.write_all(&LINE_START[start..2 + spaces]);
+        }
+        // Deeper than the constant reaches, which templates seldom are.
+        writer.write_all(&LINE_START[start..])?;
+        let mut rest = spaces - available;
+        while rest > 0 {
+            let chunk = rest.min(available);
+            writer.write_all(&LINE_START[2..2 + chunk])?;
+            rest -= chunk;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for PrettyFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(writer, false)?;
+        }
+        writer.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.new_line(writer, !first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(writer, false)?;
+        }
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.new_line(writer, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
 /// Output format of a synthesized template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
@@ -242,9 +333,20 @@ pub enum Format {
 impl Template {
     /// Serializes to pretty JSON, ending in a newline.
     pub fn to_json_string(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("the template model always serializes");
-        text.push('\n');
-        text
+        // About 1 KiB per resource is enough for most templates, so the text
+        // is seldom copied as it grows.
+        let estimate = 1024 * (self.resources.len() + 2);
+        let mut bytes = Vec::with_capacity(estimate.min(MAX_INITIAL_CAPACITY));
+        self.write_json(&mut bytes).expect("writing to memory does not fail");
+        bytes.push(b'\n');
+        String::from_utf8(bytes).expect("serde_json writes UTF-8")
+    }
+
+    /// Writes the template as pretty JSON, without the final newline of
+    /// [`Template::to_json_string`].
+    pub(crate) fn write_json<W: std::io::Write>(&self, writer: W) -> std::io::Result<()> {
+        let mut serializer = serde_json::Serializer::with_formatter(writer, PrettyFormatter::default());
+        self.serialize(&mut serializer).map_err(std::io::Error::from)
     }
 
     /// Serializes in the given format.
@@ -433,6 +535,23 @@ mod tests {
             .map(|key| text.find(&format!("\"{key}\"")).expect(key))
             .collect();
         assert!(order.windows(2).all(|pair| pair[0] < pair[1]), "{text}");
+    }
+
+    #[test]
+    fn json_text_matches_serde_json_pretty() {
+        let mut deep = json!("leaf");
+        for level in 0..45 {
+            deep = if level % 2 == 0 { json!({"Level": deep, "Empty": {}}) } else { json!([deep, [], "x\n\"y\""]) };
+        }
+        let mut template = Template { format_version: Some(FORMAT_VERSION.into()), ..Template::default() };
+        let mut resource = Resource::new("AWS::SNS::Topic");
+        resource.properties.insert("Deep".into(), deep);
+        resource.properties.insert("Number".into(), json!(1.5));
+        template.resources.insert("Topic".into(), resource);
+        template.resources.insert("Empty".into(), Resource::new("AWS::SNS::Topic"));
+
+        let expected = serde_json::to_string_pretty(&template).unwrap() + "\n";
+        assert_eq!(template.to_json_string(), expected);
     }
 
     #[test]

@@ -138,7 +138,7 @@ fn json_size(template: &Template) -> usize {
         }
     }
     let mut counter = ByteCounter(0);
-    serde_json::to_writer_pretty(&mut counter, template).expect("the template model always serializes");
+    template.write_json(&mut counter).expect("counting bytes does not fail");
     // `to_json_string` ends the text with a newline.
     counter.0 + 1
 }
