@@ -9,7 +9,8 @@ use crate::model::{Field, Resource, Struct, TagStyle, Type};
 
 /// Names the generated files import. A nested type with one of these names
 /// would shadow the import, so the generator rejects it.
-const IMPORTED: &[&str] = &["Value", "Json", "IndexMap", "Serialize", "Expr", "LogicalId", "CfnResource", "Resource"];
+const IMPORTED: &[&str] =
+    &["Value", "Json", "Map", "IndexMap", "Serialize", "Expr", "LogicalId", "CfnResource", "IntoJson", "Resource"];
 
 pub fn header(source: &str) -> String {
     format!(
@@ -39,9 +40,8 @@ fn imports(body: &str, top: bool) -> String {
         lines.push("use indexmap::IndexMap;");
     }
     lines.push("use serde::Serialize;");
-    if body.contains("Value<Json>") {
-        lines.push("use serde_json::Value as Json;");
-    }
+    // Every struct's `IntoJson` impl builds a `Map` and returns `Json`.
+    lines.push("use serde_json::{Map, Value as Json};");
     lines.push("");
     if top && body.contains("&LogicalId") {
         lines.push("use crate::construct::LogicalId;");
@@ -52,8 +52,10 @@ fn imports(body: &str, top: bool) -> String {
         lines.push("use crate::expr::Value;");
     }
     if top {
-        lines.push("use crate::resources::CfnResource;");
+        lines.push("use crate::resources::{resource_from, CfnResource, IntoJson};");
         lines.push("use crate::template::Resource;");
+    } else {
+        lines.push("use crate::resources::IntoJson;");
     }
     let mut text = String::new();
     for line in lines {
@@ -78,11 +80,12 @@ fn render_resource(out: &mut String, resource: &Resource) {
         writeln!(out, "        logical_id.get_att(\"{attribute}\")\n    }}").unwrap();
     }
     out.push_str("}\n");
+    render_into_json(out, &resource.name, &resource.fields);
 
     writeln!(out, "\nimpl CfnResource for {} {{", resource.name).unwrap();
     writeln!(out, "    const RESOURCE_TYPE: &'static str = \"{}\";\n}}", resource.type_name).unwrap();
     writeln!(out, "\nimpl From<{0}> for Resource {{\n    fn from(typed: {0}) -> Resource {{", resource.name).unwrap();
-    out.push_str("        typed.to_resource()\n    }\n}\n");
+    out.push_str("        resource_from(typed)\n    }\n}\n");
 
     if resource.structs.is_empty() {
         return;
@@ -102,6 +105,7 @@ fn render_resource(out: &mut String, resource: &Resource) {
         writeln!(module, "/// {doc}\n///\n/// Property type of `{}`.", resource.type_name).unwrap();
         render_struct(&mut module, &nested.name, &nested.fields, &resource.structs, "", false);
         module.push_str("}\n");
+        render_into_json(&mut module, &nested.name, &nested.fields);
         writeln!(module, "\nimpl From<{0}> for Value<{0}> {{\n    fn from(value: {0}) -> Self {{", nested.name).unwrap();
         module.push_str("        Value::Literal(value)\n    }\n}\n");
         if is_boxed_anywhere(resource, nested) {
@@ -179,6 +183,31 @@ fn render_struct(
         }
     }
     out.push_str("        }\n    }\n");
+}
+
+/// Writes the `IntoJson` impl of a struct: its fields in declaration order,
+/// the unset optional ones left out, as the derived `Serialize` writes them.
+fn render_into_json(out: &mut String, name: &str, fields: &[Field]) {
+    writeln!(out, "\nimpl IntoJson for {name} {{\n    fn into_json(self) -> Json {{").unwrap();
+    if fields.is_empty() {
+        out.push_str("        Json::Object(Map::new())\n    }\n}\n");
+        return;
+    }
+    // The map gets room for exactly the properties that are set.
+    let mut len = fields.iter().filter(|field| field.required).count().to_string();
+    for field in fields.iter().filter(|field| !field.required) {
+        write!(len, "\n            + usize::from(self.{}.is_some())", field.ident).unwrap();
+    }
+    writeln!(out, "        let len = {len};\n        let mut map = Map::with_capacity(len);").unwrap();
+    for field in fields {
+        if field.required {
+            writeln!(out, "        map.insert(\"{}\".to_owned(), self.{}.into_json());", field.property, field.ident).unwrap();
+        } else {
+            writeln!(out, "        if let Some(value) = self.{} {{", field.ident).unwrap();
+            writeln!(out, "            map.insert(\"{}\".to_owned(), value.into_json());\n        }}", field.property).unwrap();
+        }
+    }
+    out.push_str("        Json::Object(map)\n    }\n}\n");
 }
 
 fn render_field(out: &mut String, field: &Field, structs: &[Struct], prefix: &str) {

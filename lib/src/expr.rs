@@ -202,6 +202,27 @@ impl Expr {
         serde_json::to_value(self).expect("expressions always serialize to JSON")
     }
 
+    /// Converts to the JSON form as [`Expr::to_json`] does, moving the
+    /// names and literals of the most common intrinsics instead of copying
+    /// them.
+    pub(crate) fn into_json(self) -> Json {
+        let one = |key: &str, argument: Json| {
+            let mut map = Map::with_capacity(1);
+            map.insert(key.to_owned(), argument);
+            Json::Object(map)
+        };
+        match self {
+            Expr::Literal(value) => value,
+            Expr::Ref(name) => one("Ref", Json::String(name)),
+            Expr::GetAtt { logical_id, attribute } => {
+                one("Fn::GetAtt", Json::Array(vec![Json::String(logical_id), Json::String(attribute)]))
+            }
+            Expr::Sub { template, variables } if variables.is_empty() => one("Fn::Sub", Json::String(template)),
+            Expr::List(items) => Json::Array(items.into_iter().map(Expr::into_json).collect()),
+            other => other.to_json(),
+        }
+    }
+
     /// Parses the long JSON form of an intrinsic. Any value that is not a
     /// one-key object naming an intrinsic becomes a literal; lists become
     /// [`Expr::List`] so that intrinsics inside them are found.

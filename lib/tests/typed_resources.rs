@@ -155,3 +155,81 @@ fn tables_come_from_schemas() {
     assert!(create_only_properties("AWS::EC2::VPCEndpoint").unwrap().contains(&"DnsOptions.PrivateDnsPreference"));
     assert!(create_only_properties("AWS::EC2::Subnet").unwrap().contains(&"VpcId"));
 }
+
+/// Returns one intrinsic of each kind, for typed properties that take strings.
+fn intrinsics() -> Vec<Expr> {
+    vec![
+        Expr::reference("Vpc"),
+        Expr::get_att("Bucket", "Arn"),
+        Expr::sub("arn:${AWS::Partition}:s3:::${Bucket}/*"),
+        Expr::sub_with("${Name}-x", indexmap::IndexMap::from([("Name".to_owned(), Expr::reference("Param"))])),
+        Expr::join(",", vec![Expr::string("a"), Expr::reference("B")]),
+        Expr::select(1, Expr::get_azs()),
+        Expr::if_("IsProd", Expr::string("a"), Expr::reference("AWS::NoValue")),
+        Expr::find_in_map("Map", Expr::reference("AWS::Region"), Expr::string("Ami")),
+        Expr::base64(Expr::sub("#!/bin/sh\necho ${AWS::StackName}\n")),
+        Expr::import_value(Expr::string("Shared-VpcId")),
+        Expr::List(vec![Expr::string("x"), Expr::reference("Y")]),
+        Expr::Literal(json!({"Nested": [1, 2.5, true, null]})),
+    ]
+}
+
+/// Asserts that moving `typed` into a resource gives what serializing it
+/// gives, keys in the same order (map equality ignores the order).
+fn assert_moved_matches_serialized<T: vaultgate_core::resources::CfnResource + Clone>(typed: T)
+where
+    Resource: From<T>,
+{
+    let serialized = serde_json::to_string(&typed.to_resource()).unwrap();
+    let moved = serde_json::to_string(&Resource::from(typed)).unwrap();
+    assert_eq!(moved, serialized);
+}
+
+#[test]
+fn moved_properties_match_serialized_ones() {
+    use vaultgate_core::resources::iam;
+
+    let mut instance = ec2::Instance::new();
+    instance.image_id = Some(Expr::reference("LatestAmiId").into());
+    instance.instance_type = Some("t3.micro".into());
+    instance.ipv6_address_count = Some(2.into());
+    instance.monitoring = Some(false.into());
+    instance.security_group_ids = Some(intrinsics().into_iter().map(Value::from).collect::<Vec<_>>().into());
+    instance.user_data = Some(Expr::base64(Expr::sub("#!/bin/sh\necho \"${AWS::Region}\"\n")).into());
+    instance.metadata_options = Some(
+        ec2::instance::MetadataOptions {
+            http_tokens: Some("required".into()),
+            http_put_response_hop_limit: Some(1.into()),
+            ..Default::default()
+        }
+        .into(),
+    );
+    let ebs = ec2::instance::Ebs { encrypted: Some(true.into()), volume_size: Some(8.into()), ..Default::default() };
+    let mapping = ec2::instance::BlockDeviceMapping {
+        ebs: Some(ebs.into()),
+        no_device: Some(json!({}).into()),
+        ..ec2::instance::BlockDeviceMapping::new("/dev/xvda")
+    };
+    instance.block_device_mappings = Some(vec![mapping.into(), Value::Expr(Expr::reference("ExtraMapping"))].into());
+    instance.tags = Some(vec![ec2::instance::Tag::new("Name", Expr::sub("${AWS::StackName}-host")).into()].into());
+    instance.volumes = Some(Value::Expr(Expr::if_("HasVolumes", Expr::List(vec![]), Expr::reference("AWS::NoValue"))));
+    assert_moved_matches_serialized(instance);
+
+    let document = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "*"}]});
+    let mut role = iam::Role::new(document.clone());
+    role.max_session_duration = Some(3600.into());
+    role.policies = Some(vec![iam::role::Policy::new(document.clone(), "Upload").into()].into());
+    role.managed_policy_arns = Some(Value::Expr(Expr::split(",", Expr::reference("Arns"))));
+    assert_moved_matches_serialized(role);
+
+    let mut bucket = immutable_bucket();
+    bucket.bucket_name = Some(Expr::sub_with("${Prefix}-backups", indexmap::IndexMap::from([("Prefix".to_owned(), Expr::reference("AWS::StackName"))])).into());
+    assert_moved_matches_serialized(bucket);
+
+    let mut endpoint = ec2::VpcEndpoint::new(Expr::reference("Vpc"));
+    endpoint.policy_document = Some(document.into());
+    endpoint.route_table_ids = Some(vec![Value::Expr(Expr::reference("Table")), "rtb-0123".into()].into());
+    assert_moved_matches_serialized(endpoint);
+
+    assert_moved_matches_serialized(s3::Bucket::new());
+}

@@ -9,11 +9,11 @@
 //! `ec2::eip`.
 
 use serde::Serialize;
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use crate::construct::LogicalId;
 use crate::expr::{Expr, Value};
-use crate::resources::CfnResource;
+use crate::resources::{resource_from, CfnResource, IntoJson};
 use crate::template::Resource;
 
 /// Specifies an Elastic IP (EIP) address and can, optionally, associate it with an Amazon EC2 instance.
@@ -89,21 +89,63 @@ impl Eip {
     }
 }
 
+impl IntoJson for Eip {
+    fn into_json(self) -> Json {
+        let len = 0
+            + usize::from(self.address.is_some())
+            + usize::from(self.domain.is_some())
+            + usize::from(self.instance_id.is_some())
+            + usize::from(self.ipam_pool_id.is_some())
+            + usize::from(self.network_border_group.is_some())
+            + usize::from(self.public_ipv4_pool.is_some())
+            + usize::from(self.tags.is_some())
+            + usize::from(self.transfer_address.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.address {
+            map.insert("Address".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.domain {
+            map.insert("Domain".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.instance_id {
+            map.insert("InstanceId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ipam_pool_id {
+            map.insert("IpamPoolId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.network_border_group {
+            map.insert("NetworkBorderGroup".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.public_ipv4_pool {
+            map.insert("PublicIpv4Pool".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.tags {
+            map.insert("Tags".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.transfer_address {
+            map.insert("TransferAddress".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for Eip {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::EIP";
 }
 
 impl From<Eip> for Resource {
     fn from(typed: Eip) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
 /// Property types of [`Eip`].
 pub mod eip {
     use serde::Serialize;
+    use serde_json::{Map, Value as Json};
 
     use crate::expr::Value;
+    use crate::resources::IntoJson;
 
     /// Specifies a tag.
     ///
@@ -129,6 +171,16 @@ pub mod eip {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for Tag {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 
@@ -437,22 +489,195 @@ impl Instance {
     }
 }
 
+impl IntoJson for Instance {
+    fn into_json(self) -> Json {
+        let len = 0
+            + usize::from(self.additional_info.is_some())
+            + usize::from(self.affinity.is_some())
+            + usize::from(self.availability_zone.is_some())
+            + usize::from(self.block_device_mappings.is_some())
+            + usize::from(self.cpu_options.is_some())
+            + usize::from(self.credit_specification.is_some())
+            + usize::from(self.disable_api_termination.is_some())
+            + usize::from(self.ebs_optimized.is_some())
+            + usize::from(self.elastic_gpu_specifications.is_some())
+            + usize::from(self.elastic_inference_accelerators.is_some())
+            + usize::from(self.enclave_options.is_some())
+            + usize::from(self.hibernation_options.is_some())
+            + usize::from(self.host_id.is_some())
+            + usize::from(self.host_resource_group_arn.is_some())
+            + usize::from(self.iam_instance_profile.is_some())
+            + usize::from(self.image_id.is_some())
+            + usize::from(self.instance_initiated_shutdown_behavior.is_some())
+            + usize::from(self.instance_type.is_some())
+            + usize::from(self.ipv6_address_count.is_some())
+            + usize::from(self.ipv6_addresses.is_some())
+            + usize::from(self.kernel_id.is_some())
+            + usize::from(self.key_name.is_some())
+            + usize::from(self.launch_template.is_some())
+            + usize::from(self.license_specifications.is_some())
+            + usize::from(self.metadata_options.is_some())
+            + usize::from(self.monitoring.is_some())
+            + usize::from(self.network_interfaces.is_some())
+            + usize::from(self.placement_group_name.is_some())
+            + usize::from(self.private_dns_name_options.is_some())
+            + usize::from(self.private_ip_address.is_some())
+            + usize::from(self.propagate_tags_to_volume_on_creation.is_some())
+            + usize::from(self.ramdisk_id.is_some())
+            + usize::from(self.security_group_ids.is_some())
+            + usize::from(self.security_groups.is_some())
+            + usize::from(self.source_dest_check.is_some())
+            + usize::from(self.ssm_associations.is_some())
+            + usize::from(self.subnet_id.is_some())
+            + usize::from(self.tags.is_some())
+            + usize::from(self.tenancy.is_some())
+            + usize::from(self.user_data.is_some())
+            + usize::from(self.volumes.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.additional_info {
+            map.insert("AdditionalInfo".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.affinity {
+            map.insert("Affinity".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.availability_zone {
+            map.insert("AvailabilityZone".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.block_device_mappings {
+            map.insert("BlockDeviceMappings".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.cpu_options {
+            map.insert("CpuOptions".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.credit_specification {
+            map.insert("CreditSpecification".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.disable_api_termination {
+            map.insert("DisableApiTermination".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ebs_optimized {
+            map.insert("EbsOptimized".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.elastic_gpu_specifications {
+            map.insert("ElasticGpuSpecifications".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.elastic_inference_accelerators {
+            map.insert("ElasticInferenceAccelerators".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.enclave_options {
+            map.insert("EnclaveOptions".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.hibernation_options {
+            map.insert("HibernationOptions".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.host_id {
+            map.insert("HostId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.host_resource_group_arn {
+            map.insert("HostResourceGroupArn".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.iam_instance_profile {
+            map.insert("IamInstanceProfile".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.image_id {
+            map.insert("ImageId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.instance_initiated_shutdown_behavior {
+            map.insert("InstanceInitiatedShutdownBehavior".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.instance_type {
+            map.insert("InstanceType".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ipv6_address_count {
+            map.insert("Ipv6AddressCount".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ipv6_addresses {
+            map.insert("Ipv6Addresses".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.kernel_id {
+            map.insert("KernelId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.key_name {
+            map.insert("KeyName".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.launch_template {
+            map.insert("LaunchTemplate".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.license_specifications {
+            map.insert("LicenseSpecifications".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.metadata_options {
+            map.insert("MetadataOptions".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.monitoring {
+            map.insert("Monitoring".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.network_interfaces {
+            map.insert("NetworkInterfaces".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.placement_group_name {
+            map.insert("PlacementGroupName".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.private_dns_name_options {
+            map.insert("PrivateDnsNameOptions".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.private_ip_address {
+            map.insert("PrivateIpAddress".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.propagate_tags_to_volume_on_creation {
+            map.insert("PropagateTagsToVolumeOnCreation".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ramdisk_id {
+            map.insert("RamdiskId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.security_group_ids {
+            map.insert("SecurityGroupIds".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.security_groups {
+            map.insert("SecurityGroups".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.source_dest_check {
+            map.insert("SourceDestCheck".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ssm_associations {
+            map.insert("SsmAssociations".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.subnet_id {
+            map.insert("SubnetId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.tags {
+            map.insert("Tags".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.tenancy {
+            map.insert("Tenancy".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.user_data {
+            map.insert("UserData".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.volumes {
+            map.insert("Volumes".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for Instance {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::Instance";
 }
 
 impl From<Instance> for Resource {
     fn from(typed: Instance) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
 /// Property types of [`Instance`].
 pub mod instance {
     use serde::Serialize;
-    use serde_json::Value as Json;
+    use serde_json::{Map, Value as Json};
 
     use crate::expr::Value;
+    use crate::resources::IntoJson;
 
     /// The `AssociationParameter` property type.
     ///
@@ -478,6 +703,16 @@ pub mod instance {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for AssociationParameter {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 
@@ -527,6 +762,27 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for BlockDeviceMapping {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.ebs.is_some())
+                + usize::from(self.no_device.is_some())
+                + usize::from(self.virtual_name.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("DeviceName".to_owned(), self.device_name.into_json());
+            if let Some(value) = self.ebs {
+                map.insert("Ebs".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.no_device {
+                map.insert("NoDevice".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.virtual_name {
+                map.insert("VirtualName".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<BlockDeviceMapping> for Value<BlockDeviceMapping> {
         fn from(value: BlockDeviceMapping) -> Self {
             Value::Literal(value)
@@ -560,6 +816,22 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for CpuOptions {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.core_count.is_some())
+                + usize::from(self.threads_per_core.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.core_count {
+                map.insert("CoreCount".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.threads_per_core {
+                map.insert("ThreadsPerCore".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<CpuOptions> for Value<CpuOptions> {
         fn from(value: CpuOptions) -> Self {
             Value::Literal(value)
@@ -584,6 +856,18 @@ pub mod instance {
             Self {
                 cpu_credits: None,
             }
+        }
+    }
+
+    impl IntoJson for CreditSpecification {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.cpu_credits.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.cpu_credits {
+                map.insert("CPUCredits".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -651,6 +935,42 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for Ebs {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.delete_on_termination.is_some())
+                + usize::from(self.encrypted.is_some())
+                + usize::from(self.iops.is_some())
+                + usize::from(self.kms_key_id.is_some())
+                + usize::from(self.snapshot_id.is_some())
+                + usize::from(self.volume_size.is_some())
+                + usize::from(self.volume_type.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.delete_on_termination {
+                map.insert("DeleteOnTermination".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.encrypted {
+                map.insert("Encrypted".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.iops {
+                map.insert("Iops".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.kms_key_id {
+                map.insert("KmsKeyId".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.snapshot_id {
+                map.insert("SnapshotId".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.volume_size {
+                map.insert("VolumeSize".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.volume_type {
+                map.insert("VolumeType".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<Ebs> for Value<Ebs> {
         fn from(value: Ebs) -> Self {
             Value::Literal(value)
@@ -675,6 +995,15 @@ pub mod instance {
             Self {
                 type_: type_.into(),
             }
+        }
+    }
+
+    impl IntoJson for ElasticGpuSpecification {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("Type".to_owned(), self.type_.into_json());
+            Json::Object(map)
         }
     }
 
@@ -711,6 +1040,19 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for ElasticInferenceAccelerator {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.count.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.count {
+                map.insert("Count".to_owned(), value.into_json());
+            }
+            map.insert("Type".to_owned(), self.type_.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<ElasticInferenceAccelerator> for Value<ElasticInferenceAccelerator> {
         fn from(value: ElasticInferenceAccelerator) -> Self {
             Value::Literal(value)
@@ -744,6 +1086,22 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for EnaSrdSpecification {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.ena_srd_enabled.is_some())
+                + usize::from(self.ena_srd_udp_specification.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.ena_srd_enabled {
+                map.insert("EnaSrdEnabled".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.ena_srd_udp_specification {
+                map.insert("EnaSrdUdpSpecification".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<EnaSrdSpecification> for Value<EnaSrdSpecification> {
         fn from(value: EnaSrdSpecification) -> Self {
             Value::Literal(value)
@@ -771,6 +1129,18 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for EnaSrdUdpSpecification {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.ena_srd_udp_enabled.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.ena_srd_udp_enabled {
+                map.insert("EnaSrdUdpEnabled".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<EnaSrdUdpSpecification> for Value<EnaSrdUdpSpecification> {
         fn from(value: EnaSrdUdpSpecification) -> Self {
             Value::Literal(value)
@@ -795,6 +1165,18 @@ pub mod instance {
             Self {
                 enabled: None,
             }
+        }
+    }
+
+    impl IntoJson for EnclaveOptions {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.enabled.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.enabled {
+                map.insert("Enabled".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -826,6 +1208,18 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for HibernationOptions {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.configured.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.configured {
+                map.insert("Configured".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<HibernationOptions> for Value<HibernationOptions> {
         fn from(value: HibernationOptions) -> Self {
             Value::Literal(value)
@@ -850,6 +1244,15 @@ pub mod instance {
             Self {
                 ipv6_address: ipv6_address.into(),
             }
+        }
+    }
+
+    impl IntoJson for InstanceIpv6Address {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("Ipv6Address".to_owned(), self.ipv6_address.into_json());
+            Json::Object(map)
         }
     }
 
@@ -892,6 +1295,26 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for LaunchTemplateSpecification {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.launch_template_id.is_some())
+                + usize::from(self.launch_template_name.is_some())
+                + usize::from(self.version.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.launch_template_id {
+                map.insert("LaunchTemplateId".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.launch_template_name {
+                map.insert("LaunchTemplateName".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.version {
+                map.insert("Version".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<LaunchTemplateSpecification> for Value<LaunchTemplateSpecification> {
         fn from(value: LaunchTemplateSpecification) -> Self {
             Value::Literal(value)
@@ -916,6 +1339,15 @@ pub mod instance {
             Self {
                 license_configuration_arn: license_configuration_arn.into(),
             }
+        }
+    }
+
+    impl IntoJson for LicenseSpecification {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("LicenseConfigurationArn".to_owned(), self.license_configuration_arn.into_json());
+            Json::Object(map)
         }
     }
 
@@ -972,6 +1404,34 @@ pub mod instance {
                 http_tokens: None,
                 instance_metadata_tags: None,
             }
+        }
+    }
+
+    impl IntoJson for MetadataOptions {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.http_endpoint.is_some())
+                + usize::from(self.http_protocol_ipv6.is_some())
+                + usize::from(self.http_put_response_hop_limit.is_some())
+                + usize::from(self.http_tokens.is_some())
+                + usize::from(self.instance_metadata_tags.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.http_endpoint {
+                map.insert("HttpEndpoint".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.http_protocol_ipv6 {
+                map.insert("HttpProtocolIpv6".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.http_put_response_hop_limit {
+                map.insert("HttpPutResponseHopLimit".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.http_tokens {
+                map.insert("HttpTokens".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.instance_metadata_tags {
+                map.insert("InstanceMetadataTags".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -1080,6 +1540,67 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for NetworkInterface {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.associate_carrier_ip_address.is_some())
+                + usize::from(self.associate_public_ip_address.is_some())
+                + usize::from(self.delete_on_termination.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.ena_srd_specification.is_some())
+                + usize::from(self.group_set.is_some())
+                + usize::from(self.ipv6_address_count.is_some())
+                + usize::from(self.ipv6_addresses.is_some())
+                + usize::from(self.network_interface_id.is_some())
+                + usize::from(self.private_ip_address.is_some())
+                + usize::from(self.private_ip_addresses.is_some())
+                + usize::from(self.secondary_private_ip_address_count.is_some())
+                + usize::from(self.subnet_id.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.associate_carrier_ip_address {
+                map.insert("AssociateCarrierIpAddress".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.associate_public_ip_address {
+                map.insert("AssociatePublicIpAddress".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.delete_on_termination {
+                map.insert("DeleteOnTermination".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.description {
+                map.insert("Description".to_owned(), value.into_json());
+            }
+            map.insert("DeviceIndex".to_owned(), self.device_index.into_json());
+            if let Some(value) = self.ena_srd_specification {
+                map.insert("EnaSrdSpecification".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.group_set {
+                map.insert("GroupSet".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.ipv6_address_count {
+                map.insert("Ipv6AddressCount".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.ipv6_addresses {
+                map.insert("Ipv6Addresses".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.network_interface_id {
+                map.insert("NetworkInterfaceId".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.private_ip_address {
+                map.insert("PrivateIpAddress".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.private_ip_addresses {
+                map.insert("PrivateIpAddresses".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.secondary_private_ip_address_count {
+                map.insert("SecondaryPrivateIpAddressCount".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.subnet_id {
+                map.insert("SubnetId".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<NetworkInterface> for Value<NetworkInterface> {
         fn from(value: NetworkInterface) -> Self {
             Value::Literal(value)
@@ -1120,6 +1641,26 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for PrivateDnsNameOptions {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.enable_resource_name_dns_aaaa_record.is_some())
+                + usize::from(self.enable_resource_name_dns_a_record.is_some())
+                + usize::from(self.hostname_type.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.enable_resource_name_dns_aaaa_record {
+                map.insert("EnableResourceNameDnsAAAARecord".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.enable_resource_name_dns_a_record {
+                map.insert("EnableResourceNameDnsARecord".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.hostname_type {
+                map.insert("HostnameType".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<PrivateDnsNameOptions> for Value<PrivateDnsNameOptions> {
         fn from(value: PrivateDnsNameOptions) -> Self {
             Value::Literal(value)
@@ -1150,6 +1691,16 @@ pub mod instance {
                 primary: primary.into(),
                 private_ip_address: private_ip_address.into(),
             }
+        }
+    }
+
+    impl IntoJson for PrivateIpAddressSpecification {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Primary".to_owned(), self.primary.into_json());
+            map.insert("PrivateIpAddress".to_owned(), self.private_ip_address.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1186,6 +1737,19 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for SsmAssociation {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.association_parameters.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.association_parameters {
+                map.insert("AssociationParameters".to_owned(), value.into_json());
+            }
+            map.insert("DocumentName".to_owned(), self.document_name.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<SsmAssociation> for Value<SsmAssociation> {
         fn from(value: SsmAssociation) -> Self {
             Value::Literal(value)
@@ -1216,6 +1780,16 @@ pub mod instance {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for Tag {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1252,6 +1826,16 @@ pub mod instance {
         }
     }
 
+    impl IntoJson for Volume {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Device".to_owned(), self.device.into_json());
+            map.insert("VolumeId".to_owned(), self.volume_id.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<Volume> for Value<Volume> {
         fn from(value: Volume) -> Self {
             Value::Literal(value)
@@ -1285,21 +1869,35 @@ impl InternetGateway {
     }
 }
 
+impl IntoJson for InternetGateway {
+    fn into_json(self) -> Json {
+        let len = 0
+            + usize::from(self.tags.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.tags {
+            map.insert("Tags".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for InternetGateway {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::InternetGateway";
 }
 
 impl From<InternetGateway> for Resource {
     fn from(typed: InternetGateway) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
 /// Property types of [`InternetGateway`].
 pub mod internet_gateway {
     use serde::Serialize;
+    use serde_json::{Map, Value as Json};
 
     use crate::expr::Value;
+    use crate::resources::IntoJson;
 
     /// Specifies a tag.
     ///
@@ -1325,6 +1923,16 @@ pub mod internet_gateway {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for Tag {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1451,13 +2059,82 @@ impl Route {
     }
 }
 
+impl IntoJson for Route {
+    fn into_json(self) -> Json {
+        let len = 1
+            + usize::from(self.carrier_gateway_id.is_some())
+            + usize::from(self.core_network_arn.is_some())
+            + usize::from(self.destination_cidr_block.is_some())
+            + usize::from(self.destination_ipv6_cidr_block.is_some())
+            + usize::from(self.destination_prefix_list_id.is_some())
+            + usize::from(self.egress_only_internet_gateway_id.is_some())
+            + usize::from(self.gateway_id.is_some())
+            + usize::from(self.instance_id.is_some())
+            + usize::from(self.local_gateway_id.is_some())
+            + usize::from(self.nat_gateway_id.is_some())
+            + usize::from(self.network_interface_id.is_some())
+            + usize::from(self.odb_network_arn.is_some())
+            + usize::from(self.transit_gateway_id.is_some())
+            + usize::from(self.vpc_endpoint_id.is_some())
+            + usize::from(self.vpc_peering_connection_id.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.carrier_gateway_id {
+            map.insert("CarrierGatewayId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.core_network_arn {
+            map.insert("CoreNetworkArn".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.destination_cidr_block {
+            map.insert("DestinationCidrBlock".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.destination_ipv6_cidr_block {
+            map.insert("DestinationIpv6CidrBlock".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.destination_prefix_list_id {
+            map.insert("DestinationPrefixListId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.egress_only_internet_gateway_id {
+            map.insert("EgressOnlyInternetGatewayId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.gateway_id {
+            map.insert("GatewayId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.instance_id {
+            map.insert("InstanceId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.local_gateway_id {
+            map.insert("LocalGatewayId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.nat_gateway_id {
+            map.insert("NatGatewayId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.network_interface_id {
+            map.insert("NetworkInterfaceId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.odb_network_arn {
+            map.insert("OdbNetworkArn".to_owned(), value.into_json());
+        }
+        map.insert("RouteTableId".to_owned(), self.route_table_id.into_json());
+        if let Some(value) = self.transit_gateway_id {
+            map.insert("TransitGatewayId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.vpc_endpoint_id {
+            map.insert("VpcEndpointId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.vpc_peering_connection_id {
+            map.insert("VpcPeeringConnectionId".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for Route {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::Route";
 }
 
 impl From<Route> for Resource {
     fn from(typed: Route) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
@@ -1493,21 +2170,36 @@ impl RouteTable {
     }
 }
 
+impl IntoJson for RouteTable {
+    fn into_json(self) -> Json {
+        let len = 1
+            + usize::from(self.tags.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.tags {
+            map.insert("Tags".to_owned(), value.into_json());
+        }
+        map.insert("VpcId".to_owned(), self.vpc_id.into_json());
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for RouteTable {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::RouteTable";
 }
 
 impl From<RouteTable> for Resource {
     fn from(typed: RouteTable) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
 /// Property types of [`RouteTable`].
 pub mod route_table {
     use serde::Serialize;
+    use serde_json::{Map, Value as Json};
 
     use crate::expr::Value;
+    use crate::resources::IntoJson;
 
     /// Specifies a tag.
     ///
@@ -1533,6 +2225,16 @@ pub mod route_table {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for Tag {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1609,21 +2311,52 @@ impl SecurityGroup {
     }
 }
 
+impl IntoJson for SecurityGroup {
+    fn into_json(self) -> Json {
+        let len = 1
+            + usize::from(self.group_name.is_some())
+            + usize::from(self.security_group_egress.is_some())
+            + usize::from(self.security_group_ingress.is_some())
+            + usize::from(self.tags.is_some())
+            + usize::from(self.vpc_id.is_some());
+        let mut map = Map::with_capacity(len);
+        map.insert("GroupDescription".to_owned(), self.group_description.into_json());
+        if let Some(value) = self.group_name {
+            map.insert("GroupName".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.security_group_egress {
+            map.insert("SecurityGroupEgress".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.security_group_ingress {
+            map.insert("SecurityGroupIngress".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.tags {
+            map.insert("Tags".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.vpc_id {
+            map.insert("VpcId".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for SecurityGroup {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::SecurityGroup";
 }
 
 impl From<SecurityGroup> for Resource {
     fn from(typed: SecurityGroup) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
 /// Property types of [`SecurityGroup`].
 pub mod security_group {
     use serde::Serialize;
+    use serde_json::{Map, Value as Json};
 
     use crate::expr::Value;
+    use crate::resources::IntoJson;
 
     /// The `Egress` property type.
     ///
@@ -1685,6 +2418,43 @@ pub mod security_group {
                 ip_protocol: ip_protocol.into(),
                 to_port: None,
             }
+        }
+    }
+
+    impl IntoJson for Egress {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.cidr_ip.is_some())
+                + usize::from(self.cidr_ipv6.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.destination_prefix_list_id.is_some())
+                + usize::from(self.destination_security_group_id.is_some())
+                + usize::from(self.from_port.is_some())
+                + usize::from(self.to_port.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.cidr_ip {
+                map.insert("CidrIp".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.cidr_ipv6 {
+                map.insert("CidrIpv6".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.description {
+                map.insert("Description".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.destination_prefix_list_id {
+                map.insert("DestinationPrefixListId".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.destination_security_group_id {
+                map.insert("DestinationSecurityGroupId".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.from_port {
+                map.insert("FromPort".to_owned(), value.into_json());
+            }
+            map.insert("IpProtocol".to_owned(), self.ip_protocol.into_json());
+            if let Some(value) = self.to_port {
+                map.insert("ToPort".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -1769,6 +2539,51 @@ pub mod security_group {
         }
     }
 
+    impl IntoJson for Ingress {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.cidr_ip.is_some())
+                + usize::from(self.cidr_ipv6.is_some())
+                + usize::from(self.description.is_some())
+                + usize::from(self.from_port.is_some())
+                + usize::from(self.source_prefix_list_id.is_some())
+                + usize::from(self.source_security_group_id.is_some())
+                + usize::from(self.source_security_group_name.is_some())
+                + usize::from(self.source_security_group_owner_id.is_some())
+                + usize::from(self.to_port.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.cidr_ip {
+                map.insert("CidrIp".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.cidr_ipv6 {
+                map.insert("CidrIpv6".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.description {
+                map.insert("Description".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.from_port {
+                map.insert("FromPort".to_owned(), value.into_json());
+            }
+            map.insert("IpProtocol".to_owned(), self.ip_protocol.into_json());
+            if let Some(value) = self.source_prefix_list_id {
+                map.insert("SourcePrefixListId".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.source_security_group_id {
+                map.insert("SourceSecurityGroupId".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.source_security_group_name {
+                map.insert("SourceSecurityGroupName".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.source_security_group_owner_id {
+                map.insert("SourceSecurityGroupOwnerId".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.to_port {
+                map.insert("ToPort".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<Ingress> for Value<Ingress> {
         fn from(value: Ingress) -> Self {
             Value::Literal(value)
@@ -1799,6 +2614,16 @@ pub mod security_group {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for Tag {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1883,13 +2708,51 @@ impl SecurityGroupEgress {
     }
 }
 
+impl IntoJson for SecurityGroupEgress {
+    fn into_json(self) -> Json {
+        let len = 2
+            + usize::from(self.cidr_ip.is_some())
+            + usize::from(self.cidr_ipv6.is_some())
+            + usize::from(self.description.is_some())
+            + usize::from(self.destination_prefix_list_id.is_some())
+            + usize::from(self.destination_security_group_id.is_some())
+            + usize::from(self.from_port.is_some())
+            + usize::from(self.to_port.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.cidr_ip {
+            map.insert("CidrIp".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.cidr_ipv6 {
+            map.insert("CidrIpv6".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.description {
+            map.insert("Description".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.destination_prefix_list_id {
+            map.insert("DestinationPrefixListId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.destination_security_group_id {
+            map.insert("DestinationSecurityGroupId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.from_port {
+            map.insert("FromPort".to_owned(), value.into_json());
+        }
+        map.insert("GroupId".to_owned(), self.group_id.into_json());
+        map.insert("IpProtocol".to_owned(), self.ip_protocol.into_json());
+        if let Some(value) = self.to_port {
+            map.insert("ToPort".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for SecurityGroupEgress {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::SecurityGroupEgress";
 }
 
 impl From<SecurityGroupEgress> for Resource {
     fn from(typed: SecurityGroupEgress) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
@@ -1985,13 +2848,66 @@ impl SecurityGroupIngress {
     }
 }
 
+impl IntoJson for SecurityGroupIngress {
+    fn into_json(self) -> Json {
+        let len = 1
+            + usize::from(self.cidr_ip.is_some())
+            + usize::from(self.cidr_ipv6.is_some())
+            + usize::from(self.description.is_some())
+            + usize::from(self.from_port.is_some())
+            + usize::from(self.group_id.is_some())
+            + usize::from(self.group_name.is_some())
+            + usize::from(self.source_prefix_list_id.is_some())
+            + usize::from(self.source_security_group_id.is_some())
+            + usize::from(self.source_security_group_name.is_some())
+            + usize::from(self.source_security_group_owner_id.is_some())
+            + usize::from(self.to_port.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.cidr_ip {
+            map.insert("CidrIp".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.cidr_ipv6 {
+            map.insert("CidrIpv6".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.description {
+            map.insert("Description".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.from_port {
+            map.insert("FromPort".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.group_id {
+            map.insert("GroupId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.group_name {
+            map.insert("GroupName".to_owned(), value.into_json());
+        }
+        map.insert("IpProtocol".to_owned(), self.ip_protocol.into_json());
+        if let Some(value) = self.source_prefix_list_id {
+            map.insert("SourcePrefixListId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.source_security_group_id {
+            map.insert("SourceSecurityGroupId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.source_security_group_name {
+            map.insert("SourceSecurityGroupName".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.source_security_group_owner_id {
+            map.insert("SourceSecurityGroupOwnerId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.to_port {
+            map.insert("ToPort".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for SecurityGroupIngress {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::SecurityGroupIngress";
 }
 
 impl From<SecurityGroupIngress> for Resource {
     fn from(typed: SecurityGroupIngress) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
@@ -2152,21 +3068,96 @@ impl Subnet {
     }
 }
 
+impl IntoJson for Subnet {
+    fn into_json(self) -> Json {
+        let len = 1
+            + usize::from(self.assign_ipv6_address_on_creation.is_some())
+            + usize::from(self.availability_zone.is_some())
+            + usize::from(self.availability_zone_id.is_some())
+            + usize::from(self.cidr_block.is_some())
+            + usize::from(self.enable_dns64.is_some())
+            + usize::from(self.enable_lni_at_device_index.is_some())
+            + usize::from(self.ipv4_ipam_pool_id.is_some())
+            + usize::from(self.ipv4_netmask_length.is_some())
+            + usize::from(self.ipv6_cidr_block.is_some())
+            + usize::from(self.ipv6_ipam_pool_id.is_some())
+            + usize::from(self.ipv6_native.is_some())
+            + usize::from(self.ipv6_netmask_length.is_some())
+            + usize::from(self.map_public_ip_on_launch.is_some())
+            + usize::from(self.outpost_arn.is_some())
+            + usize::from(self.private_dns_name_options_on_launch.is_some())
+            + usize::from(self.tags.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.assign_ipv6_address_on_creation {
+            map.insert("AssignIpv6AddressOnCreation".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.availability_zone {
+            map.insert("AvailabilityZone".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.availability_zone_id {
+            map.insert("AvailabilityZoneId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.cidr_block {
+            map.insert("CidrBlock".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.enable_dns64 {
+            map.insert("EnableDns64".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.enable_lni_at_device_index {
+            map.insert("EnableLniAtDeviceIndex".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ipv4_ipam_pool_id {
+            map.insert("Ipv4IpamPoolId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ipv4_netmask_length {
+            map.insert("Ipv4NetmaskLength".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ipv6_cidr_block {
+            map.insert("Ipv6CidrBlock".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ipv6_ipam_pool_id {
+            map.insert("Ipv6IpamPoolId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ipv6_native {
+            map.insert("Ipv6Native".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ipv6_netmask_length {
+            map.insert("Ipv6NetmaskLength".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.map_public_ip_on_launch {
+            map.insert("MapPublicIpOnLaunch".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.outpost_arn {
+            map.insert("OutpostArn".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.private_dns_name_options_on_launch {
+            map.insert("PrivateDnsNameOptionsOnLaunch".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.tags {
+            map.insert("Tags".to_owned(), value.into_json());
+        }
+        map.insert("VpcId".to_owned(), self.vpc_id.into_json());
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for Subnet {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::Subnet";
 }
 
 impl From<Subnet> for Resource {
     fn from(typed: Subnet) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
 /// Property types of [`Subnet`].
 pub mod subnet {
     use serde::Serialize;
+    use serde_json::{Map, Value as Json};
 
     use crate::expr::Value;
+    use crate::resources::IntoJson;
 
     /// The hostname type for EC2 instances launched into this subnet and how DNS A and AAAA record queries to the instances should be handled.
     ///
@@ -2201,6 +3192,26 @@ pub mod subnet {
         }
     }
 
+    impl IntoJson for PrivateDnsNameOptionsOnLaunch {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.enable_resource_name_dns_aaaa_record.is_some())
+                + usize::from(self.enable_resource_name_dns_a_record.is_some())
+                + usize::from(self.hostname_type.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.enable_resource_name_dns_aaaa_record {
+                map.insert("EnableResourceNameDnsAAAARecord".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.enable_resource_name_dns_a_record {
+                map.insert("EnableResourceNameDnsARecord".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.hostname_type {
+                map.insert("HostnameType".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<PrivateDnsNameOptionsOnLaunch> for Value<PrivateDnsNameOptionsOnLaunch> {
         fn from(value: PrivateDnsNameOptionsOnLaunch) -> Self {
             Value::Literal(value)
@@ -2231,6 +3242,16 @@ pub mod subnet {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for Tag {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 
@@ -2273,13 +3294,23 @@ impl SubnetRouteTableAssociation {
     }
 }
 
+impl IntoJson for SubnetRouteTableAssociation {
+    fn into_json(self) -> Json {
+        let len = 2;
+        let mut map = Map::with_capacity(len);
+        map.insert("RouteTableId".to_owned(), self.route_table_id.into_json());
+        map.insert("SubnetId".to_owned(), self.subnet_id.into_json());
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for SubnetRouteTableAssociation {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::SubnetRouteTableAssociation";
 }
 
 impl From<SubnetRouteTableAssociation> for Resource {
     fn from(typed: SubnetRouteTableAssociation) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
@@ -2477,21 +3508,63 @@ impl Vpc {
     }
 }
 
+impl IntoJson for Vpc {
+    fn into_json(self) -> Json {
+        let len = 0
+            + usize::from(self.cidr_block.is_some())
+            + usize::from(self.enable_dns_hostnames.is_some())
+            + usize::from(self.enable_dns_support.is_some())
+            + usize::from(self.instance_tenancy.is_some())
+            + usize::from(self.ipv4_ipam_pool_id.is_some())
+            + usize::from(self.ipv4_netmask_length.is_some())
+            + usize::from(self.tags.is_some())
+            + usize::from(self.vpc_encryption_control.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.cidr_block {
+            map.insert("CidrBlock".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.enable_dns_hostnames {
+            map.insert("EnableDnsHostnames".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.enable_dns_support {
+            map.insert("EnableDnsSupport".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.instance_tenancy {
+            map.insert("InstanceTenancy".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ipv4_ipam_pool_id {
+            map.insert("Ipv4IpamPoolId".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ipv4_netmask_length {
+            map.insert("Ipv4NetmaskLength".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.tags {
+            map.insert("Tags".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.vpc_encryption_control {
+            map.insert("VpcEncryptionControl".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for Vpc {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::VPC";
 }
 
 impl From<Vpc> for Resource {
     fn from(typed: Vpc) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
 /// Property types of [`Vpc`].
 pub mod vpc {
     use serde::Serialize;
+    use serde_json::{Map, Value as Json};
 
     use crate::expr::Value;
+    use crate::resources::IntoJson;
 
     /// Specifies a tag.
     ///
@@ -2517,6 +3590,16 @@ pub mod vpc {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for Tag {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 
@@ -2604,6 +3687,50 @@ pub mod vpc {
         }
     }
 
+    impl IntoJson for VpcEncryptionControl {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.egress_only_internet_gateway_exclusion.is_some())
+                + usize::from(self.elastic_file_system_exclusion.is_some())
+                + usize::from(self.internet_gateway_exclusion.is_some())
+                + usize::from(self.lambda_exclusion.is_some())
+                + usize::from(self.mode.is_some())
+                + usize::from(self.nat_gateway_exclusion.is_some())
+                + usize::from(self.virtual_private_gateway_exclusion.is_some())
+                + usize::from(self.vpc_lattice_exclusion.is_some())
+                + usize::from(self.vpc_peering_exclusion.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.egress_only_internet_gateway_exclusion {
+                map.insert("EgressOnlyInternetGatewayExclusion".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.elastic_file_system_exclusion {
+                map.insert("ElasticFileSystemExclusion".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.internet_gateway_exclusion {
+                map.insert("InternetGatewayExclusion".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.lambda_exclusion {
+                map.insert("LambdaExclusion".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.mode {
+                map.insert("Mode".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.nat_gateway_exclusion {
+                map.insert("NatGatewayExclusion".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.virtual_private_gateway_exclusion {
+                map.insert("VirtualPrivateGatewayExclusion".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.vpc_lattice_exclusion {
+                map.insert("VpcLatticeExclusion".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.vpc_peering_exclusion {
+                map.insert("VpcPeeringExclusion".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<VpcEncryptionControl> for Value<VpcEncryptionControl> {
         fn from(value: VpcEncryptionControl) -> Self {
             Value::Literal(value)
@@ -2624,6 +3751,12 @@ pub mod vpc {
         }
     }
 
+    impl IntoJson for VpcEncryptionControlExclusion {
+        fn into_json(self) -> Json {
+            Json::Object(Map::new())
+        }
+    }
+
     impl From<VpcEncryptionControlExclusion> for Value<VpcEncryptionControlExclusion> {
         fn from(value: VpcEncryptionControlExclusion) -> Self {
             Value::Literal(value)
@@ -2641,6 +3774,12 @@ pub mod vpc {
         /// Creates a value with every property unset.
         pub fn new() -> Self {
             Self {}
+        }
+    }
+
+    impl IntoJson for VpcEncryptionControlExclusions {
+        fn into_json(self) -> Json {
+            Json::Object(Map::new())
         }
     }
 
@@ -2773,21 +3912,84 @@ impl VpcEndpoint {
     }
 }
 
+impl IntoJson for VpcEndpoint {
+    fn into_json(self) -> Json {
+        let len = 1
+            + usize::from(self.dns_options.is_some())
+            + usize::from(self.ip_address_type.is_some())
+            + usize::from(self.policy_document.is_some())
+            + usize::from(self.private_dns_enabled.is_some())
+            + usize::from(self.resource_configuration_arn.is_some())
+            + usize::from(self.route_table_ids.is_some())
+            + usize::from(self.security_group_ids.is_some())
+            + usize::from(self.service_name.is_some())
+            + usize::from(self.service_network_arn.is_some())
+            + usize::from(self.service_region.is_some())
+            + usize::from(self.subnet_ids.is_some())
+            + usize::from(self.tags.is_some())
+            + usize::from(self.vpc_endpoint_type.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.dns_options {
+            map.insert("DnsOptions".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ip_address_type {
+            map.insert("IpAddressType".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.policy_document {
+            map.insert("PolicyDocument".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.private_dns_enabled {
+            map.insert("PrivateDnsEnabled".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.resource_configuration_arn {
+            map.insert("ResourceConfigurationArn".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.route_table_ids {
+            map.insert("RouteTableIds".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.security_group_ids {
+            map.insert("SecurityGroupIds".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.service_name {
+            map.insert("ServiceName".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.service_network_arn {
+            map.insert("ServiceNetworkArn".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.service_region {
+            map.insert("ServiceRegion".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.subnet_ids {
+            map.insert("SubnetIds".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.tags {
+            map.insert("Tags".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.vpc_endpoint_type {
+            map.insert("VpcEndpointType".to_owned(), value.into_json());
+        }
+        map.insert("VpcId".to_owned(), self.vpc_id.into_json());
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for VpcEndpoint {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::VPCEndpoint";
 }
 
 impl From<VpcEndpoint> for Resource {
     fn from(typed: VpcEndpoint) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
 /// Property types of [`VpcEndpoint`].
 pub mod vpc_endpoint {
     use serde::Serialize;
+    use serde_json::{Map, Value as Json};
 
     use crate::expr::Value;
+    use crate::resources::IntoJson;
 
     /// Describes the DNS options for an endpoint.
     ///
@@ -2831,6 +4033,30 @@ pub mod vpc_endpoint {
         }
     }
 
+    impl IntoJson for DnsOptionsSpecification {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.dns_record_ip_type.is_some())
+                + usize::from(self.private_dns_only_for_inbound_resolver_endpoint.is_some())
+                + usize::from(self.private_dns_preference.is_some())
+                + usize::from(self.private_dns_specified_domains.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.dns_record_ip_type {
+                map.insert("DnsRecordIpType".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.private_dns_only_for_inbound_resolver_endpoint {
+                map.insert("PrivateDnsOnlyForInboundResolverEndpoint".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.private_dns_preference {
+                map.insert("PrivateDnsPreference".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.private_dns_specified_domains {
+                map.insert("PrivateDnsSpecifiedDomains".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<DnsOptionsSpecification> for Value<DnsOptionsSpecification> {
         fn from(value: DnsOptionsSpecification) -> Self {
             Value::Literal(value)
@@ -2861,6 +4087,16 @@ pub mod vpc_endpoint {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for Tag {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 
@@ -2909,12 +4145,29 @@ impl VpcGatewayAttachment {
     }
 }
 
+impl IntoJson for VpcGatewayAttachment {
+    fn into_json(self) -> Json {
+        let len = 1
+            + usize::from(self.internet_gateway_id.is_some())
+            + usize::from(self.vpn_gateway_id.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.internet_gateway_id {
+            map.insert("InternetGatewayId".to_owned(), value.into_json());
+        }
+        map.insert("VpcId".to_owned(), self.vpc_id.into_json());
+        if let Some(value) = self.vpn_gateway_id {
+            map.insert("VpnGatewayId".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for VpcGatewayAttachment {
     const RESOURCE_TYPE: &'static str = "AWS::EC2::VPCGatewayAttachment";
 }
 
 impl From<VpcGatewayAttachment> for Resource {
     fn from(typed: VpcGatewayAttachment) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }

@@ -9,11 +9,11 @@
 //! `iam::instance_profile`.
 
 use serde::Serialize;
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use crate::construct::LogicalId;
 use crate::expr::{Expr, Value};
-use crate::resources::CfnResource;
+use crate::resources::{resource_from, CfnResource, IntoJson};
 use crate::template::Resource;
 
 /// Creates a new instance profile.
@@ -54,13 +54,30 @@ impl InstanceProfile {
     }
 }
 
+impl IntoJson for InstanceProfile {
+    fn into_json(self) -> Json {
+        let len = 1
+            + usize::from(self.instance_profile_name.is_some())
+            + usize::from(self.path.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.instance_profile_name {
+            map.insert("InstanceProfileName".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.path {
+            map.insert("Path".to_owned(), value.into_json());
+        }
+        map.insert("Roles".to_owned(), self.roles.into_json());
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for InstanceProfile {
     const RESOURCE_TYPE: &'static str = "AWS::IAM::InstanceProfile";
 }
 
 impl From<InstanceProfile> for Resource {
     fn from(typed: InstanceProfile) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
@@ -163,13 +180,46 @@ impl ManagedPolicy {
     }
 }
 
+impl IntoJson for ManagedPolicy {
+    fn into_json(self) -> Json {
+        let len = 1
+            + usize::from(self.description.is_some())
+            + usize::from(self.groups.is_some())
+            + usize::from(self.managed_policy_name.is_some())
+            + usize::from(self.path.is_some())
+            + usize::from(self.roles.is_some())
+            + usize::from(self.users.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.description {
+            map.insert("Description".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.groups {
+            map.insert("Groups".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.managed_policy_name {
+            map.insert("ManagedPolicyName".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.path {
+            map.insert("Path".to_owned(), value.into_json());
+        }
+        map.insert("PolicyDocument".to_owned(), self.policy_document.into_json());
+        if let Some(value) = self.roles {
+            map.insert("Roles".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.users {
+            map.insert("Users".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for ManagedPolicy {
     const RESOURCE_TYPE: &'static str = "AWS::IAM::ManagedPolicy";
 }
 
 impl From<ManagedPolicy> for Resource {
     fn from(typed: ManagedPolicy) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
@@ -224,13 +274,35 @@ impl Policy {
     }
 }
 
+impl IntoJson for Policy {
+    fn into_json(self) -> Json {
+        let len = 2
+            + usize::from(self.groups.is_some())
+            + usize::from(self.roles.is_some())
+            + usize::from(self.users.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.groups {
+            map.insert("Groups".to_owned(), value.into_json());
+        }
+        map.insert("PolicyDocument".to_owned(), self.policy_document.into_json());
+        map.insert("PolicyName".to_owned(), self.policy_name.into_json());
+        if let Some(value) = self.roles {
+            map.insert("Roles".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.users {
+            map.insert("Users".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for Policy {
     const RESOURCE_TYPE: &'static str = "AWS::IAM::Policy";
 }
 
 impl From<Policy> for Resource {
     fn from(typed: Policy) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
@@ -315,22 +387,64 @@ impl Role {
     }
 }
 
+impl IntoJson for Role {
+    fn into_json(self) -> Json {
+        let len = 1
+            + usize::from(self.description.is_some())
+            + usize::from(self.managed_policy_arns.is_some())
+            + usize::from(self.max_session_duration.is_some())
+            + usize::from(self.path.is_some())
+            + usize::from(self.permissions_boundary.is_some())
+            + usize::from(self.policies.is_some())
+            + usize::from(self.role_name.is_some())
+            + usize::from(self.tags.is_some());
+        let mut map = Map::with_capacity(len);
+        map.insert("AssumeRolePolicyDocument".to_owned(), self.assume_role_policy_document.into_json());
+        if let Some(value) = self.description {
+            map.insert("Description".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.managed_policy_arns {
+            map.insert("ManagedPolicyArns".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.max_session_duration {
+            map.insert("MaxSessionDuration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.path {
+            map.insert("Path".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.permissions_boundary {
+            map.insert("PermissionsBoundary".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.policies {
+            map.insert("Policies".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.role_name {
+            map.insert("RoleName".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.tags {
+            map.insert("Tags".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for Role {
     const RESOURCE_TYPE: &'static str = "AWS::IAM::Role";
 }
 
 impl From<Role> for Resource {
     fn from(typed: Role) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
 /// Property types of [`Role`].
 pub mod role {
     use serde::Serialize;
-    use serde_json::Value as Json;
+    use serde_json::{Map, Value as Json};
 
     use crate::expr::Value;
+    use crate::resources::IntoJson;
 
     /// Contains information about an attached policy.
     ///
@@ -357,6 +471,16 @@ pub mod role {
                 policy_document: policy_document.into(),
                 policy_name: policy_name.into(),
             }
+        }
+    }
+
+    impl IntoJson for Policy {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("PolicyDocument".to_owned(), self.policy_document.into_json());
+            map.insert("PolicyName".to_owned(), self.policy_name.into_json());
+            Json::Object(map)
         }
     }
 
@@ -390,6 +514,16 @@ pub mod role {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for Tag {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 

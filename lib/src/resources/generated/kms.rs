@@ -9,11 +9,11 @@
 //! `kms::alias`.
 
 use serde::Serialize;
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use crate::construct::LogicalId;
 use crate::expr::{Expr, Value};
-use crate::resources::CfnResource;
+use crate::resources::{resource_from, CfnResource, IntoJson};
 use crate::template::Resource;
 
 /// The ``AWS::KMS::Alias`` resource specifies a display name for a [KMS key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms_keys).
@@ -43,13 +43,23 @@ impl Alias {
     }
 }
 
+impl IntoJson for Alias {
+    fn into_json(self) -> Json {
+        let len = 2;
+        let mut map = Map::with_capacity(len);
+        map.insert("AliasName".to_owned(), self.alias_name.into_json());
+        map.insert("TargetKeyId".to_owned(), self.target_key_id.into_json());
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for Alias {
     const RESOURCE_TYPE: &'static str = "AWS::KMS::Alias";
 }
 
 impl From<Alias> for Resource {
     fn from(typed: Alias) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
@@ -160,21 +170,79 @@ impl Key {
     }
 }
 
+impl IntoJson for Key {
+    fn into_json(self) -> Json {
+        let len = 0
+            + usize::from(self.bypass_policy_lockout_safety_check.is_some())
+            + usize::from(self.description.is_some())
+            + usize::from(self.enable_key_rotation.is_some())
+            + usize::from(self.enabled.is_some())
+            + usize::from(self.key_policy.is_some())
+            + usize::from(self.key_spec.is_some())
+            + usize::from(self.key_usage.is_some())
+            + usize::from(self.multi_region.is_some())
+            + usize::from(self.origin.is_some())
+            + usize::from(self.pending_window_in_days.is_some())
+            + usize::from(self.rotation_period_in_days.is_some())
+            + usize::from(self.tags.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.bypass_policy_lockout_safety_check {
+            map.insert("BypassPolicyLockoutSafetyCheck".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.description {
+            map.insert("Description".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.enable_key_rotation {
+            map.insert("EnableKeyRotation".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.enabled {
+            map.insert("Enabled".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.key_policy {
+            map.insert("KeyPolicy".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.key_spec {
+            map.insert("KeySpec".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.key_usage {
+            map.insert("KeyUsage".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.multi_region {
+            map.insert("MultiRegion".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.origin {
+            map.insert("Origin".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.pending_window_in_days {
+            map.insert("PendingWindowInDays".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.rotation_period_in_days {
+            map.insert("RotationPeriodInDays".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.tags {
+            map.insert("Tags".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for Key {
     const RESOURCE_TYPE: &'static str = "AWS::KMS::Key";
 }
 
 impl From<Key> for Resource {
     fn from(typed: Key) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
 /// Property types of [`Key`].
 pub mod key {
     use serde::Serialize;
+    use serde_json::{Map, Value as Json};
 
     use crate::expr::Value;
+    use crate::resources::IntoJson;
 
     /// A key-value pair.
     ///
@@ -200,6 +268,16 @@ pub mod key {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for Tag {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 

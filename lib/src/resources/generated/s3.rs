@@ -9,11 +9,11 @@
 //! `s3::bucket`.
 
 use serde::Serialize;
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use crate::construct::LogicalId;
 use crate::expr::{Expr, Value};
-use crate::resources::CfnResource;
+use crate::resources::{resource_from, CfnResource, IntoJson};
 use crate::template::Resource;
 
 /// The ``AWS::S3::Bucket`` resource creates an Amazon S3 bucket in the same AWS Region where you create the AWS CloudFormation stack.
@@ -249,22 +249,131 @@ impl Bucket {
     }
 }
 
+impl IntoJson for Bucket {
+    fn into_json(self) -> Json {
+        let len = 0
+            + usize::from(self.abac_status.is_some())
+            + usize::from(self.accelerate_configuration.is_some())
+            + usize::from(self.access_control.is_some())
+            + usize::from(self.analytics_configurations.is_some())
+            + usize::from(self.bucket_encryption.is_some())
+            + usize::from(self.bucket_name.is_some())
+            + usize::from(self.bucket_name_prefix.is_some())
+            + usize::from(self.bucket_namespace.is_some())
+            + usize::from(self.cors_configuration.is_some())
+            + usize::from(self.intelligent_tiering_configurations.is_some())
+            + usize::from(self.inventory_configurations.is_some())
+            + usize::from(self.lifecycle_configuration.is_some())
+            + usize::from(self.logging_configuration.is_some())
+            + usize::from(self.metadata_configuration.is_some())
+            + usize::from(self.metadata_table_configuration.is_some())
+            + usize::from(self.metrics_configurations.is_some())
+            + usize::from(self.notification_configuration.is_some())
+            + usize::from(self.object_lock_configuration.is_some())
+            + usize::from(self.object_lock_enabled.is_some())
+            + usize::from(self.ownership_controls.is_some())
+            + usize::from(self.public_access_block_configuration.is_some())
+            + usize::from(self.replication_configuration.is_some())
+            + usize::from(self.tags.is_some())
+            + usize::from(self.versioning_configuration.is_some())
+            + usize::from(self.website_configuration.is_some());
+        let mut map = Map::with_capacity(len);
+        if let Some(value) = self.abac_status {
+            map.insert("AbacStatus".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.accelerate_configuration {
+            map.insert("AccelerateConfiguration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.access_control {
+            map.insert("AccessControl".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.analytics_configurations {
+            map.insert("AnalyticsConfigurations".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.bucket_encryption {
+            map.insert("BucketEncryption".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.bucket_name {
+            map.insert("BucketName".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.bucket_name_prefix {
+            map.insert("BucketNamePrefix".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.bucket_namespace {
+            map.insert("BucketNamespace".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.cors_configuration {
+            map.insert("CorsConfiguration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.intelligent_tiering_configurations {
+            map.insert("IntelligentTieringConfigurations".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.inventory_configurations {
+            map.insert("InventoryConfigurations".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.lifecycle_configuration {
+            map.insert("LifecycleConfiguration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.logging_configuration {
+            map.insert("LoggingConfiguration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.metadata_configuration {
+            map.insert("MetadataConfiguration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.metadata_table_configuration {
+            map.insert("MetadataTableConfiguration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.metrics_configurations {
+            map.insert("MetricsConfigurations".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.notification_configuration {
+            map.insert("NotificationConfiguration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.object_lock_configuration {
+            map.insert("ObjectLockConfiguration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.object_lock_enabled {
+            map.insert("ObjectLockEnabled".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.ownership_controls {
+            map.insert("OwnershipControls".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.public_access_block_configuration {
+            map.insert("PublicAccessBlockConfiguration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.replication_configuration {
+            map.insert("ReplicationConfiguration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.tags {
+            map.insert("Tags".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.versioning_configuration {
+            map.insert("VersioningConfiguration".to_owned(), value.into_json());
+        }
+        if let Some(value) = self.website_configuration {
+            map.insert("WebsiteConfiguration".to_owned(), value.into_json());
+        }
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for Bucket {
     const RESOURCE_TYPE: &'static str = "AWS::S3::Bucket";
 }
 
 impl From<Bucket> for Resource {
     fn from(typed: Bucket) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
 
 /// Property types of [`Bucket`].
 pub mod bucket {
     use serde::Serialize;
-    use serde_json::Value as Json;
+    use serde_json::{Map, Value as Json};
 
     use crate::expr::Value;
+    use crate::resources::IntoJson;
 
     /// Specifies the days since the initiation of an incomplete multipart upload that Amazon S3 will wait before permanently removing all parts of the upload.
     ///
@@ -284,6 +393,15 @@ pub mod bucket {
             Self {
                 days_after_initiation: days_after_initiation.into(),
             }
+        }
+    }
+
+    impl IntoJson for AbortIncompleteMultipartUpload {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("DaysAfterInitiation".to_owned(), self.days_after_initiation.into_json());
+            Json::Object(map)
         }
     }
 
@@ -315,6 +433,15 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for AccelerateConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("AccelerationStatus".to_owned(), self.acceleration_status.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<AccelerateConfiguration> for Value<AccelerateConfiguration> {
         fn from(value: AccelerateConfiguration) -> Self {
             Value::Literal(value)
@@ -340,6 +467,15 @@ pub mod bucket {
             Self {
                 owner: owner.into(),
             }
+        }
+    }
+
+    impl IntoJson for AccessControlTranslation {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("Owner".to_owned(), self.owner.into_json());
+            Json::Object(map)
         }
     }
 
@@ -388,6 +524,24 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for AnalyticsConfiguration {
+        fn into_json(self) -> Json {
+            let len = 2
+                + usize::from(self.prefix.is_some())
+                + usize::from(self.tag_filters.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("Id".to_owned(), self.id.into_json());
+            if let Some(value) = self.prefix {
+                map.insert("Prefix".to_owned(), value.into_json());
+            }
+            map.insert("StorageClassAnalysis".to_owned(), self.storage_class_analysis.into_json());
+            if let Some(value) = self.tag_filters {
+                map.insert("TagFilters".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<AnalyticsConfiguration> for Value<AnalyticsConfiguration> {
         fn from(value: AnalyticsConfiguration) -> Self {
             Value::Literal(value)
@@ -428,6 +582,23 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for AnnotationTableConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.encryption_configuration.is_some())
+                + usize::from(self.role.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("ConfigurationState".to_owned(), self.configuration_state.into_json());
+            if let Some(value) = self.encryption_configuration {
+                map.insert("EncryptionConfiguration".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.role {
+                map.insert("Role".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<AnnotationTableConfiguration> for Value<AnnotationTableConfiguration> {
         fn from(value: AnnotationTableConfiguration) -> Self {
             Value::Literal(value)
@@ -452,6 +623,18 @@ pub mod bucket {
             Self {
                 encryption_type: None,
             }
+        }
+    }
+
+    impl IntoJson for BlockedEncryptionTypes {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.encryption_type.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.encryption_type {
+                map.insert("EncryptionType".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -482,6 +665,15 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for BucketEncryption {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("ServerSideEncryptionConfiguration".to_owned(), self.server_side_encryption_configuration.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<BucketEncryption> for Value<BucketEncryption> {
         fn from(value: BucketEncryption) -> Self {
             Value::Literal(value)
@@ -506,6 +698,15 @@ pub mod bucket {
             Self {
                 cors_rules: cors_rules.into(),
             }
+        }
+    }
+
+    impl IntoJson for CorsConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("CorsRules".to_owned(), self.cors_rules.into_json());
+            Json::Object(map)
         }
     }
 
@@ -566,6 +767,32 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for CorsRule {
+        fn into_json(self) -> Json {
+            let len = 2
+                + usize::from(self.allowed_headers.is_some())
+                + usize::from(self.exposed_headers.is_some())
+                + usize::from(self.id.is_some())
+                + usize::from(self.max_age.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.allowed_headers {
+                map.insert("AllowedHeaders".to_owned(), value.into_json());
+            }
+            map.insert("AllowedMethods".to_owned(), self.allowed_methods.into_json());
+            map.insert("AllowedOrigins".to_owned(), self.allowed_origins.into_json());
+            if let Some(value) = self.exposed_headers {
+                map.insert("ExposedHeaders".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.id {
+                map.insert("Id".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.max_age {
+                map.insert("MaxAge".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<CorsRule> for Value<CorsRule> {
         fn from(value: CorsRule) -> Self {
             Value::Literal(value)
@@ -599,6 +826,16 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for DataExport {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Destination".to_owned(), self.destination.into_json());
+            map.insert("OutputSchemaVersion".to_owned(), self.output_schema_version.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<DataExport> for Value<DataExport> {
         fn from(value: DataExport) -> Self {
             Value::Literal(value)
@@ -629,6 +866,22 @@ pub mod bucket {
                 days: None,
                 years: None,
             }
+        }
+    }
+
+    impl IntoJson for DefaultEventHold {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.days.is_some())
+                + usize::from(self.years.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.days {
+                map.insert("Days".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.years {
+                map.insert("Years".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -678,6 +931,30 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for DefaultRetention {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.days.is_some())
+                + usize::from(self.default_event_hold.is_some())
+                + usize::from(self.mode.is_some())
+                + usize::from(self.years.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.days {
+                map.insert("Days".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.default_event_hold {
+                map.insert("DefaultEventHold".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.mode {
+                map.insert("Mode".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.years {
+                map.insert("Years".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<DefaultRetention> for Value<DefaultRetention> {
         fn from(value: DefaultRetention) -> Self {
             Value::Literal(value)
@@ -703,6 +980,18 @@ pub mod bucket {
             Self {
                 status: None,
             }
+        }
+    }
+
+    impl IntoJson for DeleteMarkerReplication {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.status.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.status {
+                map.insert("Status".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -752,6 +1041,24 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for Destination {
+        fn into_json(self) -> Json {
+            let len = 2
+                + usize::from(self.bucket_account_id.is_some())
+                + usize::from(self.prefix.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.bucket_account_id {
+                map.insert("BucketAccountId".to_owned(), value.into_json());
+            }
+            map.insert("BucketArn".to_owned(), self.bucket_arn.into_json());
+            map.insert("Format".to_owned(), self.format.into_json());
+            if let Some(value) = self.prefix {
+                map.insert("Prefix".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<Destination> for Value<Destination> {
         fn from(value: Destination) -> Self {
             Value::Literal(value)
@@ -776,6 +1083,15 @@ pub mod bucket {
             Self {
                 replica_kms_key_id: replica_kms_key_id.into(),
             }
+        }
+    }
+
+    impl IntoJson for EncryptionConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("ReplicaKmsKeyID".to_owned(), self.replica_kms_key_id.into_json());
+            Json::Object(map)
         }
     }
 
@@ -804,6 +1120,15 @@ pub mod bucket {
             Self {
                 event_bridge_enabled: event_bridge_enabled.into(),
             }
+        }
+    }
+
+    impl IntoJson for EventBridgeConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("EventBridgeEnabled".to_owned(), self.event_bridge_enabled.into_json());
+            Json::Object(map)
         }
     }
 
@@ -837,6 +1162,16 @@ pub mod bucket {
                 name: name.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for FilterRule {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Name".to_owned(), self.name.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 
@@ -889,6 +1224,25 @@ pub mod bucket {
                 tag_filters: None,
                 tierings: tierings.into(),
             }
+        }
+    }
+
+    impl IntoJson for IntelligentTieringConfiguration {
+        fn into_json(self) -> Json {
+            let len = 3
+                + usize::from(self.prefix.is_some())
+                + usize::from(self.tag_filters.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("Id".to_owned(), self.id.into_json());
+            if let Some(value) = self.prefix {
+                map.insert("Prefix".to_owned(), value.into_json());
+            }
+            map.insert("Status".to_owned(), self.status.into_json());
+            if let Some(value) = self.tag_filters {
+                map.insert("TagFilters".to_owned(), value.into_json());
+            }
+            map.insert("Tierings".to_owned(), self.tierings.into_json());
+            Json::Object(map)
         }
     }
 
@@ -957,6 +1311,27 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for InventoryConfiguration {
+        fn into_json(self) -> Json {
+            let len = 5
+                + usize::from(self.optional_fields.is_some())
+                + usize::from(self.prefix.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("Destination".to_owned(), self.destination.into_json());
+            map.insert("Enabled".to_owned(), self.enabled.into_json());
+            map.insert("Id".to_owned(), self.id.into_json());
+            map.insert("IncludedObjectVersions".to_owned(), self.included_object_versions.into_json());
+            if let Some(value) = self.optional_fields {
+                map.insert("OptionalFields".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.prefix {
+                map.insert("Prefix".to_owned(), value.into_json());
+            }
+            map.insert("ScheduleFrequency".to_owned(), self.schedule_frequency.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<InventoryConfiguration> for Value<InventoryConfiguration> {
         fn from(value: InventoryConfiguration) -> Self {
             Value::Literal(value)
@@ -991,6 +1366,19 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for InventoryTableConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.encryption_configuration.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("ConfigurationState".to_owned(), self.configuration_state.into_json());
+            if let Some(value) = self.encryption_configuration {
+                map.insert("EncryptionConfiguration".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<InventoryTableConfiguration> for Value<InventoryTableConfiguration> {
         fn from(value: InventoryTableConfiguration) -> Self {
             Value::Literal(value)
@@ -1021,6 +1409,19 @@ pub mod bucket {
                 encryption_configuration: None,
                 record_expiration: record_expiration.into(),
             }
+        }
+    }
+
+    impl IntoJson for JournalTableConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.encryption_configuration.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.encryption_configuration {
+                map.insert("EncryptionConfiguration".to_owned(), value.into_json());
+            }
+            map.insert("RecordExpiration".to_owned(), self.record_expiration.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1063,6 +1464,20 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for LambdaConfiguration {
+        fn into_json(self) -> Json {
+            let len = 2
+                + usize::from(self.filter.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("Event".to_owned(), self.event.into_json());
+            if let Some(value) = self.filter {
+                map.insert("Filter".to_owned(), value.into_json());
+            }
+            map.insert("Function".to_owned(), self.function.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<LambdaConfiguration> for Value<LambdaConfiguration> {
         fn from(value: LambdaConfiguration) -> Self {
             Value::Literal(value)
@@ -1094,6 +1509,19 @@ pub mod bucket {
                 rules: rules.into(),
                 transition_default_minimum_object_size: None,
             }
+        }
+    }
+
+    impl IntoJson for LifecycleConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.transition_default_minimum_object_size.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("Rules".to_owned(), self.rules.into_json());
+            if let Some(value) = self.transition_default_minimum_object_size {
+                map.insert("TransitionDefaultMinimumObjectSize".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -1137,6 +1565,26 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for LoggingConfiguration {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.destination_bucket_name.is_some())
+                + usize::from(self.log_file_prefix.is_some())
+                + usize::from(self.target_object_key_format.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.destination_bucket_name {
+                map.insert("DestinationBucketName".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.log_file_prefix {
+                map.insert("LogFilePrefix".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.target_object_key_format {
+                map.insert("TargetObjectKeyFormat".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<LoggingConfiguration> for Value<LoggingConfiguration> {
         fn from(value: LoggingConfiguration) -> Self {
             Value::Literal(value)
@@ -1173,6 +1621,23 @@ pub mod bucket {
                 inventory_table_configuration: None,
                 journal_table_configuration: journal_table_configuration.into(),
             }
+        }
+    }
+
+    impl IntoJson for MetadataConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.annotation_table_configuration.is_some())
+                + usize::from(self.inventory_table_configuration.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.annotation_table_configuration {
+                map.insert("AnnotationTableConfiguration".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.inventory_table_configuration {
+                map.insert("InventoryTableConfiguration".to_owned(), value.into_json());
+            }
+            map.insert("JournalTableConfiguration".to_owned(), self.journal_table_configuration.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1216,6 +1681,23 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for MetadataDestination {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.table_bucket_arn.is_some())
+                + usize::from(self.table_namespace.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.table_bucket_arn {
+                map.insert("TableBucketArn".to_owned(), value.into_json());
+            }
+            map.insert("TableBucketType".to_owned(), self.table_bucket_type.into_json());
+            if let Some(value) = self.table_namespace {
+                map.insert("TableNamespace".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<MetadataDestination> for Value<MetadataDestination> {
         fn from(value: MetadataDestination) -> Self {
             Value::Literal(value)
@@ -1240,6 +1722,15 @@ pub mod bucket {
             Self {
                 s3_tables_destination: s3_tables_destination.into(),
             }
+        }
+    }
+
+    impl IntoJson for MetadataTableConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("S3TablesDestination".to_owned(), self.s3_tables_destination.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1277,6 +1768,19 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for MetadataTableEncryptionConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.kms_key_arn.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.kms_key_arn {
+                map.insert("KmsKeyArn".to_owned(), value.into_json());
+            }
+            map.insert("SseAlgorithm".to_owned(), self.sse_algorithm.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<MetadataTableEncryptionConfiguration> for Value<MetadataTableEncryptionConfiguration> {
         fn from(value: MetadataTableEncryptionConfiguration) -> Self {
             Value::Literal(value)
@@ -1308,6 +1812,19 @@ pub mod bucket {
                 event_threshold: None,
                 status: status.into(),
             }
+        }
+    }
+
+    impl IntoJson for Metrics {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.event_threshold.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.event_threshold {
+                map.insert("EventThreshold".to_owned(), value.into_json());
+            }
+            map.insert("Status".to_owned(), self.status.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1356,6 +1873,27 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for MetricsConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.access_point_arn.is_some())
+                + usize::from(self.prefix.is_some())
+                + usize::from(self.tag_filters.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.access_point_arn {
+                map.insert("AccessPointArn".to_owned(), value.into_json());
+            }
+            map.insert("Id".to_owned(), self.id.into_json());
+            if let Some(value) = self.prefix {
+                map.insert("Prefix".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.tag_filters {
+                map.insert("TagFilters".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<MetricsConfiguration> for Value<MetricsConfiguration> {
         fn from(value: MetricsConfiguration) -> Self {
             Value::Literal(value)
@@ -1386,6 +1924,19 @@ pub mod bucket {
                 newer_noncurrent_versions: None,
                 noncurrent_days: noncurrent_days.into(),
             }
+        }
+    }
+
+    impl IntoJson for NoncurrentVersionExpiration {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.newer_noncurrent_versions.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.newer_noncurrent_versions {
+                map.insert("NewerNoncurrentVersions".to_owned(), value.into_json());
+            }
+            map.insert("NoncurrentDays".to_owned(), self.noncurrent_days.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1426,6 +1977,20 @@ pub mod bucket {
                 storage_class: storage_class.into(),
                 transition_in_days: transition_in_days.into(),
             }
+        }
+    }
+
+    impl IntoJson for NoncurrentVersionTransition {
+        fn into_json(self) -> Json {
+            let len = 2
+                + usize::from(self.newer_noncurrent_versions.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.newer_noncurrent_versions {
+                map.insert("NewerNoncurrentVersions".to_owned(), value.into_json());
+            }
+            map.insert("StorageClass".to_owned(), self.storage_class.into_json());
+            map.insert("TransitionInDays".to_owned(), self.transition_in_days.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1474,6 +2039,30 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for NotificationConfiguration {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.event_bridge_configuration.is_some())
+                + usize::from(self.lambda_configurations.is_some())
+                + usize::from(self.queue_configurations.is_some())
+                + usize::from(self.topic_configurations.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.event_bridge_configuration {
+                map.insert("EventBridgeConfiguration".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.lambda_configurations {
+                map.insert("LambdaConfigurations".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.queue_configurations {
+                map.insert("QueueConfigurations".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.topic_configurations {
+                map.insert("TopicConfigurations".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<NotificationConfiguration> for Value<NotificationConfiguration> {
         fn from(value: NotificationConfiguration) -> Self {
             Value::Literal(value)
@@ -1498,6 +2087,15 @@ pub mod bucket {
             Self {
                 s3_key: s3_key.into(),
             }
+        }
+    }
+
+    impl IntoJson for NotificationFilter {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("S3Key".to_owned(), self.s3_key.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1535,6 +2133,22 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for ObjectLockConfiguration {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.object_lock_enabled.is_some())
+                + usize::from(self.rule.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.object_lock_enabled {
+                map.insert("ObjectLockEnabled".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.rule {
+                map.insert("Rule".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<ObjectLockConfiguration> for Value<ObjectLockConfiguration> {
         fn from(value: ObjectLockConfiguration) -> Self {
             Value::Literal(value)
@@ -1559,6 +2173,18 @@ pub mod bucket {
             Self {
                 default_retention: None,
             }
+        }
+    }
+
+    impl IntoJson for ObjectLockRule {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.default_retention.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.default_retention {
+                map.insert("DefaultRetention".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -1589,6 +2215,15 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for OwnershipControls {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("Rules".to_owned(), self.rules.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<OwnershipControls> for Value<OwnershipControls> {
         fn from(value: OwnershipControls) -> Self {
             Value::Literal(value)
@@ -1614,6 +2249,18 @@ pub mod bucket {
             Self {
                 object_ownership: None,
             }
+        }
+    }
+
+    impl IntoJson for OwnershipControlsRule {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.object_ownership.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.object_ownership {
+                map.insert("ObjectOwnership".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -1662,6 +2309,30 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for PublicAccessBlockConfiguration {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.block_public_acls.is_some())
+                + usize::from(self.block_public_policy.is_some())
+                + usize::from(self.ignore_public_acls.is_some())
+                + usize::from(self.restrict_public_buckets.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.block_public_acls {
+                map.insert("BlockPublicAcls".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.block_public_policy {
+                map.insert("BlockPublicPolicy".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.ignore_public_acls {
+                map.insert("IgnorePublicAcls".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.restrict_public_buckets {
+                map.insert("RestrictPublicBuckets".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<PublicAccessBlockConfiguration> for Value<PublicAccessBlockConfiguration> {
         fn from(value: PublicAccessBlockConfiguration) -> Self {
             Value::Literal(value)
@@ -1701,6 +2372,20 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for QueueConfiguration {
+        fn into_json(self) -> Json {
+            let len = 2
+                + usize::from(self.filter.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("Event".to_owned(), self.event.into_json());
+            if let Some(value) = self.filter {
+                map.insert("Filter".to_owned(), value.into_json());
+            }
+            map.insert("Queue".to_owned(), self.queue.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<QueueConfiguration> for Value<QueueConfiguration> {
         fn from(value: QueueConfiguration) -> Self {
             Value::Literal(value)
@@ -1735,6 +2420,19 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for RecordExpiration {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.days.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.days {
+                map.insert("Days".to_owned(), value.into_json());
+            }
+            map.insert("Expiration".to_owned(), self.expiration.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<RecordExpiration> for Value<RecordExpiration> {
         fn from(value: RecordExpiration) -> Self {
             Value::Literal(value)
@@ -1766,6 +2464,19 @@ pub mod bucket {
                 host_name: host_name.into(),
                 protocol: None,
             }
+        }
+    }
+
+    impl IntoJson for RedirectAllRequestsTo {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.protocol.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("HostName".to_owned(), self.host_name.into_json());
+            if let Some(value) = self.protocol {
+                map.insert("Protocol".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -1821,6 +2532,34 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for RedirectRule {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.host_name.is_some())
+                + usize::from(self.http_redirect_code.is_some())
+                + usize::from(self.protocol.is_some())
+                + usize::from(self.replace_key_prefix_with.is_some())
+                + usize::from(self.replace_key_with.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.host_name {
+                map.insert("HostName".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.http_redirect_code {
+                map.insert("HttpRedirectCode".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.protocol {
+                map.insert("Protocol".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.replace_key_prefix_with {
+                map.insert("ReplaceKeyPrefixWith".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.replace_key_with {
+                map.insert("ReplaceKeyWith".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<RedirectRule> for Value<RedirectRule> {
         fn from(value: RedirectRule) -> Self {
             Value::Literal(value)
@@ -1846,6 +2585,15 @@ pub mod bucket {
             Self {
                 status: status.into(),
             }
+        }
+    }
+
+    impl IntoJson for ReplicaModifications {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("Status".to_owned(), self.status.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1879,6 +2627,16 @@ pub mod bucket {
                 role: role.into(),
                 rules: rules.into(),
             }
+        }
+    }
+
+    impl IntoJson for ReplicationConfiguration {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Role".to_owned(), self.role.into_json());
+            map.insert("Rules".to_owned(), self.rules.into_json());
+            Json::Object(map)
         }
     }
 
@@ -1943,6 +2701,39 @@ pub mod bucket {
                 replication_time: None,
                 storage_class: None,
             }
+        }
+    }
+
+    impl IntoJson for ReplicationDestination {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.access_control_translation.is_some())
+                + usize::from(self.account.is_some())
+                + usize::from(self.encryption_configuration.is_some())
+                + usize::from(self.metrics.is_some())
+                + usize::from(self.replication_time.is_some())
+                + usize::from(self.storage_class.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.access_control_translation {
+                map.insert("AccessControlTranslation".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.account {
+                map.insert("Account".to_owned(), value.into_json());
+            }
+            map.insert("Bucket".to_owned(), self.bucket.into_json());
+            if let Some(value) = self.encryption_configuration {
+                map.insert("EncryptionConfiguration".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.metrics {
+                map.insert("Metrics".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.replication_time {
+                map.insert("ReplicationTime".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.storage_class {
+                map.insert("StorageClass".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -2016,6 +2807,40 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for ReplicationRule {
+        fn into_json(self) -> Json {
+            let len = 2
+                + usize::from(self.delete_marker_replication.is_some())
+                + usize::from(self.filter.is_some())
+                + usize::from(self.id.is_some())
+                + usize::from(self.prefix.is_some())
+                + usize::from(self.priority.is_some())
+                + usize::from(self.source_selection_criteria.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.delete_marker_replication {
+                map.insert("DeleteMarkerReplication".to_owned(), value.into_json());
+            }
+            map.insert("Destination".to_owned(), self.destination.into_json());
+            if let Some(value) = self.filter {
+                map.insert("Filter".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.id {
+                map.insert("Id".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.prefix {
+                map.insert("Prefix".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.priority {
+                map.insert("Priority".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.source_selection_criteria {
+                map.insert("SourceSelectionCriteria".to_owned(), value.into_json());
+            }
+            map.insert("Status".to_owned(), self.status.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<ReplicationRule> for Value<ReplicationRule> {
         fn from(value: ReplicationRule) -> Self {
             Value::Literal(value)
@@ -2046,6 +2871,22 @@ pub mod bucket {
                 prefix: None,
                 tag_filters: None,
             }
+        }
+    }
+
+    impl IntoJson for ReplicationRuleAndOperator {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.prefix.is_some())
+                + usize::from(self.tag_filters.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.prefix {
+                map.insert("Prefix".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.tag_filters {
+                map.insert("TagFilters".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -2088,6 +2929,26 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for ReplicationRuleFilter {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.and.is_some())
+                + usize::from(self.prefix.is_some())
+                + usize::from(self.tag_filter.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.and {
+                map.insert("And".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.prefix {
+                map.insert("Prefix".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.tag_filter {
+                map.insert("TagFilter".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<ReplicationRuleFilter> for Value<ReplicationRuleFilter> {
         fn from(value: ReplicationRuleFilter) -> Self {
             Value::Literal(value)
@@ -2122,6 +2983,16 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for ReplicationTime {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Status".to_owned(), self.status.into_json());
+            map.insert("Time".to_owned(), self.time.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<ReplicationTime> for Value<ReplicationTime> {
         fn from(value: ReplicationTime) -> Self {
             Value::Literal(value)
@@ -2146,6 +3017,15 @@ pub mod bucket {
             Self {
                 minutes: minutes.into(),
             }
+        }
+    }
+
+    impl IntoJson for ReplicationTimeValue {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("Minutes".to_owned(), self.minutes.into_json());
+            Json::Object(map)
         }
     }
 
@@ -2182,6 +3062,19 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for RoutingRule {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.routing_rule_condition.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("RedirectRule".to_owned(), self.redirect_rule.into_json());
+            if let Some(value) = self.routing_rule_condition {
+                map.insert("RoutingRuleCondition".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<RoutingRule> for Value<RoutingRule> {
         fn from(value: RoutingRule) -> Self {
             Value::Literal(value)
@@ -2212,6 +3105,22 @@ pub mod bucket {
                 http_error_code_returned_equals: None,
                 key_prefix_equals: None,
             }
+        }
+    }
+
+    impl IntoJson for RoutingRuleCondition {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.http_error_code_returned_equals.is_some())
+                + usize::from(self.key_prefix_equals.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.http_error_code_returned_equals {
+                map.insert("HttpErrorCodeReturnedEquals".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.key_prefix_equals {
+                map.insert("KeyPrefixEquals".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -2333,6 +3242,75 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for Rule {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.abort_incomplete_multipart_upload.is_some())
+                + usize::from(self.expiration_date.is_some())
+                + usize::from(self.expiration_in_days.is_some())
+                + usize::from(self.expired_object_delete_marker.is_some())
+                + usize::from(self.id.is_some())
+                + usize::from(self.noncurrent_version_expiration.is_some())
+                + usize::from(self.noncurrent_version_expiration_in_days.is_some())
+                + usize::from(self.noncurrent_version_transition.is_some())
+                + usize::from(self.noncurrent_version_transitions.is_some())
+                + usize::from(self.object_size_greater_than.is_some())
+                + usize::from(self.object_size_less_than.is_some())
+                + usize::from(self.prefix.is_some())
+                + usize::from(self.tag_filters.is_some())
+                + usize::from(self.transition.is_some())
+                + usize::from(self.transitions.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.abort_incomplete_multipart_upload {
+                map.insert("AbortIncompleteMultipartUpload".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.expiration_date {
+                map.insert("ExpirationDate".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.expiration_in_days {
+                map.insert("ExpirationInDays".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.expired_object_delete_marker {
+                map.insert("ExpiredObjectDeleteMarker".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.id {
+                map.insert("Id".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.noncurrent_version_expiration {
+                map.insert("NoncurrentVersionExpiration".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.noncurrent_version_expiration_in_days {
+                map.insert("NoncurrentVersionExpirationInDays".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.noncurrent_version_transition {
+                map.insert("NoncurrentVersionTransition".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.noncurrent_version_transitions {
+                map.insert("NoncurrentVersionTransitions".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.object_size_greater_than {
+                map.insert("ObjectSizeGreaterThan".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.object_size_less_than {
+                map.insert("ObjectSizeLessThan".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.prefix {
+                map.insert("Prefix".to_owned(), value.into_json());
+            }
+            map.insert("Status".to_owned(), self.status.into_json());
+            if let Some(value) = self.tag_filters {
+                map.insert("TagFilters".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.transition {
+                map.insert("Transition".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.transitions {
+                map.insert("Transitions".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<Rule> for Value<Rule> {
         fn from(value: Rule) -> Self {
             Value::Literal(value)
@@ -2357,6 +3335,15 @@ pub mod bucket {
             Self {
                 rules: rules.into(),
             }
+        }
+    }
+
+    impl IntoJson for S3KeyFilter {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("Rules".to_owned(), self.rules.into_json());
+            Json::Object(map)
         }
     }
 
@@ -2393,6 +3380,16 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for S3TablesDestination {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("TableBucketArn".to_owned(), self.table_bucket_arn.into_json());
+            map.insert("TableName".to_owned(), self.table_name.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<S3TablesDestination> for Value<S3TablesDestination> {
         fn from(value: S3TablesDestination) -> Self {
             Value::Literal(value)
@@ -2424,6 +3421,19 @@ pub mod bucket {
                 kms_master_key_id: None,
                 sse_algorithm: sse_algorithm.into(),
             }
+        }
+    }
+
+    impl IntoJson for ServerSideEncryptionByDefault {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.kms_master_key_id.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.kms_master_key_id {
+                map.insert("KMSMasterKeyID".to_owned(), value.into_json());
+            }
+            map.insert("SSEAlgorithm".to_owned(), self.sse_algorithm.into_json());
+            Json::Object(map)
         }
     }
 
@@ -2466,6 +3476,26 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for ServerSideEncryptionRule {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.blocked_encryption_types.is_some())
+                + usize::from(self.bucket_key_enabled.is_some())
+                + usize::from(self.server_side_encryption_by_default.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.blocked_encryption_types {
+                map.insert("BlockedEncryptionTypes".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.bucket_key_enabled {
+                map.insert("BucketKeyEnabled".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.server_side_encryption_by_default {
+                map.insert("ServerSideEncryptionByDefault".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<ServerSideEncryptionRule> for Value<ServerSideEncryptionRule> {
         fn from(value: ServerSideEncryptionRule) -> Self {
             Value::Literal(value)
@@ -2499,6 +3529,22 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for SourceSelectionCriteria {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.replica_modifications.is_some())
+                + usize::from(self.sse_kms_encrypted_objects.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.replica_modifications {
+                map.insert("ReplicaModifications".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.sse_kms_encrypted_objects {
+                map.insert("SseKmsEncryptedObjects".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<SourceSelectionCriteria> for Value<SourceSelectionCriteria> {
         fn from(value: SourceSelectionCriteria) -> Self {
             Value::Literal(value)
@@ -2527,6 +3573,15 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for SseKmsEncryptedObjects {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("Status".to_owned(), self.status.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<SseKmsEncryptedObjects> for Value<SseKmsEncryptedObjects> {
         fn from(value: SseKmsEncryptedObjects) -> Self {
             Value::Literal(value)
@@ -2551,6 +3606,18 @@ pub mod bucket {
             Self {
                 data_export: None,
             }
+        }
+    }
+
+    impl IntoJson for StorageClassAnalysis {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.data_export.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.data_export {
+                map.insert("DataExport".to_owned(), value.into_json());
+            }
+            Json::Object(map)
         }
     }
 
@@ -2587,6 +3654,16 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for Tag {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
+        }
+    }
+
     impl From<Tag> for Value<Tag> {
         fn from(value: Tag) -> Self {
             Value::Literal(value)
@@ -2617,6 +3694,16 @@ pub mod bucket {
                 key: key.into(),
                 value: value.into(),
             }
+        }
+    }
+
+    impl IntoJson for TagFilter {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("Key".to_owned(), self.key.into_json());
+            map.insert("Value".to_owned(), self.value.into_json());
+            Json::Object(map)
         }
     }
 
@@ -2651,6 +3738,16 @@ pub mod bucket {
                 access_tier: access_tier.into(),
                 days: days.into(),
             }
+        }
+    }
+
+    impl IntoJson for Tiering {
+        fn into_json(self) -> Json {
+            let len = 2;
+            let mut map = Map::with_capacity(len);
+            map.insert("AccessTier".to_owned(), self.access_tier.into_json());
+            map.insert("Days".to_owned(), self.days.into_json());
+            Json::Object(map)
         }
     }
 
@@ -2690,6 +3787,20 @@ pub mod bucket {
                 filter: None,
                 topic: topic.into(),
             }
+        }
+    }
+
+    impl IntoJson for TopicConfiguration {
+        fn into_json(self) -> Json {
+            let len = 2
+                + usize::from(self.filter.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("Event".to_owned(), self.event.into_json());
+            if let Some(value) = self.filter {
+                map.insert("Filter".to_owned(), value.into_json());
+            }
+            map.insert("Topic".to_owned(), self.topic.into_json());
+            Json::Object(map)
         }
     }
 
@@ -2733,6 +3844,23 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for Transition {
+        fn into_json(self) -> Json {
+            let len = 1
+                + usize::from(self.transition_date.is_some())
+                + usize::from(self.transition_in_days.is_some());
+            let mut map = Map::with_capacity(len);
+            map.insert("StorageClass".to_owned(), self.storage_class.into_json());
+            if let Some(value) = self.transition_date {
+                map.insert("TransitionDate".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.transition_in_days {
+                map.insert("TransitionInDays".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<Transition> for Value<Transition> {
         fn from(value: Transition) -> Self {
             Value::Literal(value)
@@ -2759,6 +3887,15 @@ pub mod bucket {
             Self {
                 status: status.into(),
             }
+        }
+    }
+
+    impl IntoJson for VersioningConfiguration {
+        fn into_json(self) -> Json {
+            let len = 1;
+            let mut map = Map::with_capacity(len);
+            map.insert("Status".to_owned(), self.status.into_json());
+            Json::Object(map)
         }
     }
 
@@ -2807,6 +3944,30 @@ pub mod bucket {
         }
     }
 
+    impl IntoJson for WebsiteConfiguration {
+        fn into_json(self) -> Json {
+            let len = 0
+                + usize::from(self.error_document.is_some())
+                + usize::from(self.index_document.is_some())
+                + usize::from(self.redirect_all_requests_to.is_some())
+                + usize::from(self.routing_rules.is_some());
+            let mut map = Map::with_capacity(len);
+            if let Some(value) = self.error_document {
+                map.insert("ErrorDocument".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.index_document {
+                map.insert("IndexDocument".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.redirect_all_requests_to {
+                map.insert("RedirectAllRequestsTo".to_owned(), value.into_json());
+            }
+            if let Some(value) = self.routing_rules {
+                map.insert("RoutingRules".to_owned(), value.into_json());
+            }
+            Json::Object(map)
+        }
+    }
+
     impl From<WebsiteConfiguration> for Value<WebsiteConfiguration> {
         fn from(value: WebsiteConfiguration) -> Self {
             Value::Literal(value)
@@ -2842,12 +4003,22 @@ impl BucketPolicy {
     }
 }
 
+impl IntoJson for BucketPolicy {
+    fn into_json(self) -> Json {
+        let len = 2;
+        let mut map = Map::with_capacity(len);
+        map.insert("Bucket".to_owned(), self.bucket.into_json());
+        map.insert("PolicyDocument".to_owned(), self.policy_document.into_json());
+        Json::Object(map)
+    }
+}
+
 impl CfnResource for BucketPolicy {
     const RESOURCE_TYPE: &'static str = "AWS::S3::BucketPolicy";
 }
 
 impl From<BucketPolicy> for Resource {
     fn from(typed: BucketPolicy) -> Resource {
-        typed.to_resource()
+        resource_from(typed)
     }
 }
