@@ -217,22 +217,27 @@ impl Stack {
     /// Builds the template and returns it with the problems found while
     /// merging tags, which synth reports.
     fn build(&self) -> (Template, Vec<Problem>) {
-        let mut problems = Vec::new();
-        let mut resources = self.resources.clone();
-        for (logical_id, resource) in resources.iter_mut() {
-            let path = &self.resource_paths[logical_id];
-            problems.extend(self.apply_tags(logical_id, path, resource));
-        }
         let template = Template {
             format_version: Some(FORMAT_VERSION.to_owned()),
             description: self.description.clone(),
             parameters: self.parameters.clone(),
             mappings: self.mappings.clone(),
             conditions: self.conditions.clone(),
-            resources,
+            resources: self.resources.clone(),
             outputs: self.outputs.clone(),
             ..Template::default()
         };
+        self.merge_tags(template)
+    }
+
+    /// Merges the stack and subtree tags into the template's resources and
+    /// returns the problems found, which synth reports.
+    fn merge_tags(&self, mut template: Template) -> (Template, Vec<Problem>) {
+        let mut problems = Vec::new();
+        for (logical_id, resource) in template.resources.iter_mut() {
+            let path = &self.resource_paths[logical_id];
+            problems.extend(self.apply_tags(logical_id, path, resource));
+        }
         (template, problems)
     }
 
@@ -401,17 +406,56 @@ impl Stack {
     /// [`validate_template`] finds. Warnings do not fail synthesis; they are
     /// returned in [`Synthesized::warnings`].
     pub fn synth(&self) -> Result<Synthesized, Error> {
+        let settings = self.settings_problems();
         let (template, tag_problems) = self.build();
+        self.validate(template, settings, tag_problems, self.resource_paths.clone())
+    }
+
+    /// Synthesizes the stack as [`Stack::synth`] does, but moves the
+    /// resources and the other sections into the template instead of
+    /// copying them, for a caller that has no use for the stack afterwards.
+    ///
+    /// # Errors
+    /// The errors of [`Stack::synth`]; the stack is gone either way.
+    pub fn into_synth(mut self) -> Result<Synthesized, Error> {
+        // The settings checks read the resources, so they run before the
+        // resources move out.
+        let settings = self.settings_problems();
+        let template = Template {
+            format_version: Some(FORMAT_VERSION.to_owned()),
+            description: self.description.take(),
+            parameters: std::mem::take(&mut self.parameters),
+            mappings: std::mem::take(&mut self.mappings),
+            conditions: std::mem::take(&mut self.conditions),
+            resources: std::mem::take(&mut self.resources),
+            outputs: std::mem::take(&mut self.outputs),
+            ..Template::default()
+        };
+        let (template, tag_problems) = self.merge_tags(template);
+        let resource_paths = std::mem::take(&mut self.resource_paths);
+        self.validate(template, settings, tag_problems, resource_paths)
+    }
+
+    /// Validates the built template and returns it with its warnings, or
+    /// every error found: those the constructs reported, then `settings`,
+    /// then `tag_problems`, then the template's own.
+    fn validate(
+        &self,
+        template: Template,
+        settings: Vec<Problem>,
+        tag_problems: Vec<Problem>,
+        resource_paths: IndexMap<String, String>,
+    ) -> Result<Synthesized, Error> {
         let mut problems = self.problems.clone();
-        problems.extend(self.settings_problems());
+        problems.extend(settings);
         problems.extend(tag_problems);
-        problems.extend(validate_template(&template, &self.resource_paths));
+        problems.extend(validate_template(&template, &resource_paths));
         let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
             problems.into_iter().partition(|problem| problem.severity == Severity::Error);
         if !errors.is_empty() {
             return Err(Error::Invalid { stack: self.name.clone(), problems: errors });
         }
-        Ok(Synthesized { template, warnings, resource_paths: self.resource_paths.clone() })
+        Ok(Synthesized { template, warnings, resource_paths })
     }
 }
 
