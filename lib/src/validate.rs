@@ -81,8 +81,14 @@ pub fn validate_template(template: &Template, paths: &IndexMap<String, String>) 
     check_limits(template, &mut problems);
     check_names(template, &at, &mut problems);
     // Both checks read what each resource's properties refer to, so each
-    // resource is walked once.
-    let references: Vec<References> = template.resources.values().map(|resource| References::of_map(&resource.properties)).collect();
+    // resource is walked once. Both use the names as a set, so they are
+    // sorted and deduplicated once here.
+    let mut references: Vec<References> =
+        template.resources.values().map(|resource| References::of_map(&resource.properties)).collect();
+    for found in &mut references {
+        found.names.sort_unstable();
+        found.names.dedup();
+    }
     check_references(template, &references, &at, &mut problems);
     check_cycles(template, &references, &at, &mut problems);
     check_network(template, &at, &mut problems);
@@ -186,11 +192,16 @@ fn check_references(
     let is_target = |name: &str| template.resources.contains_key(name) || template.parameters.contains_key(name);
 
     for ((logical_id, resource), found) in template.resources.iter().zip(references) {
-        let mut names = found.names.clone();
-        if !resource.metadata.is_empty() {
+        let with_metadata;
+        let names: &[&str] = if resource.metadata.is_empty() {
+            &found.names
+        } else {
+            let mut names = found.names.clone();
             names.extend(References::of_map(&resource.metadata).names);
-        }
-        for name in sorted_unique(names) {
+            with_metadata = sorted_unique(names);
+            &with_metadata
+        };
+        for &name in names {
             if !is_target(name) {
                 problems.push(Problem::error(
                     at(logical_id),
@@ -309,29 +320,30 @@ fn check_cycles(
     for (node, &index) in resource_of_node.iter().enumerate() {
         node_of_resource[index] = node;
     }
-    let edges: Vec<Vec<usize>> = resource_of_node
-        .iter()
-        .map(|&index| {
-            let resource = &template.resources[index];
-            let mut targets: Vec<usize> = references[index]
+    let mut edges = Edges::default();
+    let mut targets: Vec<usize> = Vec::new();
+    for &index in &resource_of_node {
+        let resource = &template.resources[index];
+        targets.clear();
+        targets.extend(
+            references[index]
                 .names
                 .iter()
                 .copied()
                 .chain(resource.depends_on.iter().map(String::as_str))
                 .filter_map(|target| template.resources.get_index_of(target))
-                .map(|index| node_of_resource[index])
-                .collect();
-            targets.sort_unstable();
-            targets.dedup();
-            targets
-        })
-        .collect();
+                .map(|index| node_of_resource[index]),
+        );
+        targets.sort_unstable();
+        targets.dedup();
+        edges.push_node(&targets);
+    }
 
     // Depth-first search with colours: 0 = not seen, 1 = on the current path, 2 = done.
     let mut colour = vec![0_u8; names.len()];
     let mut reported: BTreeSet<Vec<String>> = BTreeSet::new();
+    let mut path: Vec<usize> = Vec::new();
     for start in 0..names.len() {
-        let mut path: Vec<usize> = Vec::new();
         visit(start, &edges, &mut colour, &mut path, &mut |cycle: &[usize]| {
             let cycle: Vec<String> = cycle.iter().map(|&node| names[node].to_owned()).collect();
             let mut canonical = cycle.clone();
@@ -353,7 +365,31 @@ fn check_cycles(
     }
 }
 
-fn visit(node: usize, edges: &[Vec<usize>], colour: &mut [u8], path: &mut Vec<usize>, report: &mut dyn FnMut(&[usize])) {
+/// The dependency graph's edges, each node's targets in one shared list,
+/// so that building the graph allocates two lists instead of one per node.
+#[derive(Default)]
+struct Edges {
+    /// Where each node's targets end in `targets`; they start where the
+    /// previous node's end.
+    ends: Vec<usize>,
+    targets: Vec<usize>,
+}
+
+impl Edges {
+    /// Appends the next node with its targets.
+    fn push_node(&mut self, targets: &[usize]) {
+        self.targets.extend_from_slice(targets);
+        self.ends.push(self.targets.len());
+    }
+
+    /// Returns the targets of `node`.
+    fn of(&self, node: usize) -> &[usize] {
+        let start = if node == 0 { 0 } else { self.ends[node - 1] };
+        &self.targets[start..self.ends[node]]
+    }
+}
+
+fn visit(node: usize, edges: &Edges, colour: &mut [u8], path: &mut Vec<usize>, report: &mut dyn FnMut(&[usize])) {
     match colour[node] {
         2 => return,
         1 => {
@@ -365,7 +401,7 @@ fn visit(node: usize, edges: &[Vec<usize>], colour: &mut [u8], path: &mut Vec<us
     }
     colour[node] = 1;
     path.push(node);
-    for &target in &edges[node] {
+    for &target in edges.of(node) {
         visit(target, edges, colour, path, report);
     }
     path.pop();
