@@ -341,18 +341,23 @@ pub fn collect_map_references(map: &Map<String, Json>, found: &mut Vec<String>) 
 /// Returns the text inside each `${…}` placeholder of an `Fn::Sub`
 /// template, in order, without `${!Literal}` escapes.
 pub fn sub_placeholders(template: &str) -> Vec<&str> {
-    let mut placeholders = Vec::new();
+    placeholders(template).collect()
+}
+
+/// Returns the placeholders of [`sub_placeholders`] one at a time, so that
+/// a caller that only reads them needs no list.
+pub(crate) fn placeholders(template: &str) -> impl Iterator<Item = &str> {
     let mut rest = template;
-    while let Some(start) = rest.find("${") {
+    std::iter::from_fn(move || loop {
+        let start = rest.find("${")?;
         let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
+        let end = after.find('}')?;
         let inner = &after[..end];
         rest = &after[end + 1..];
         if !inner.starts_with('!') {
-            placeholders.push(inner);
+            return Some(inner);
         }
-    }
-    placeholders
+    })
 }
 
 /// Returns the names that `${…}` placeholders in an `Fn::Sub` template refer

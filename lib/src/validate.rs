@@ -369,8 +369,8 @@ fn check_cycles(
 /// so that building the graph allocates two lists instead of one per node.
 #[derive(Default)]
 struct Edges {
-    /// Where each node's targets end in `targets`; they start where the
-    /// previous node's end.
+    /// End of each node's targets in `targets`; they start at the end of
+    /// the previous node's.
     ends: Vec<usize>,
     targets: Vec<usize>,
 }

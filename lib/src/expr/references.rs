@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::{sub_placeholders, Pseudo};
+use super::{placeholders, Pseudo};
 
 /// The references found in one JSON value, each list in the order the walk
 /// meets them (depth first, in map and list order).
@@ -94,7 +94,7 @@ impl<'a> References<'a> {
                     return;
                 }
                 ("Fn::Sub", Json::String(template)) => {
-                    self.names.extend(sub_reference_names(template, &[]));
+                    push_sub_reference_names(&mut self.names, template, &[]);
                     return;
                 }
                 ("Fn::Sub", Json::Array(parts)) if parts.len() == 2 => {
@@ -103,7 +103,7 @@ impl<'a> References<'a> {
                         .map(|variables| variables.keys().map(String::as_str).collect())
                         .unwrap_or_default();
                     if let Json::String(template) = &parts[0] {
-                        self.names.extend(sub_reference_names(template, &variables));
+                        push_sub_reference_names(&mut self.names, template, &variables);
                     }
                     self.visit(&parts[0], false);
                     self.visit(&parts[1], true);
@@ -137,9 +137,10 @@ impl<'a> References<'a> {
             _ => None,
         };
         if let Some(template) = template {
-            let placeholders = sub_placeholders(template).into_iter();
             self.get_atts.extend(
-                placeholders.filter(|inner| Pseudo::from_name(inner).is_none()).filter_map(|inner| inner.split_once('.')),
+                placeholders(template)
+                    .filter(|inner| Pseudo::from_name(inner).is_none())
+                    .filter_map(|inner| inner.split_once('.')),
             );
         }
     }
@@ -150,7 +151,13 @@ impl<'a> References<'a> {
 /// escapes, as slices of `template`.
 pub(crate) fn sub_reference_names<'t>(template: &'t str, variables: &[&str]) -> Vec<&'t str> {
     let mut names = Vec::new();
-    for inner in sub_placeholders(template) {
+    push_sub_reference_names(&mut names, template, variables);
+    names
+}
+
+/// Appends the names of [`sub_reference_names`] to `names`.
+fn push_sub_reference_names<'t>(names: &mut Vec<&'t str>, template: &'t str, variables: &[&str]) {
+    for inner in placeholders(template) {
         if inner.starts_with("AWS::") {
             continue;
         }
@@ -159,5 +166,4 @@ pub(crate) fn sub_reference_names<'t>(template: &'t str, variables: &[&str]) -> 
             names.push(name);
         }
     }
-    names
 }
