@@ -194,11 +194,10 @@ fn render_into_json(out: &mut String, name: &str, fields: &[Field]) {
         return;
     }
     // The map gets room for exactly the properties that are set.
-    let mut len = fields.iter().filter(|field| field.required).count().to_string();
-    for field in fields.iter().filter(|field| !field.required) {
-        write!(len, "\n            + usize::from(self.{}.is_some())", field.ident).unwrap();
-    }
-    writeln!(out, "        let len = {len};\n        let mut map = Map::with_capacity(len);").unwrap();
+    let required = fields.iter().filter(|field| field.required).count();
+    let mut terms: Vec<String> = if required > 0 { vec![required.to_string()] } else { Vec::new() };
+    terms.extend(fields.iter().filter(|field| !field.required).map(|field| format!("usize::from(self.{}.is_some())", field.ident)));
+    writeln!(out, "        let len = {};\n        let mut map = Map::with_capacity(len);", terms.join("\n            + ")).unwrap();
     for field in fields {
         if field.required {
             writeln!(out, "        map.insert(\"{}\".to_owned(), self.{}.into_json());", field.property, field.ident).unwrap();

@@ -91,8 +91,7 @@ impl Eip {
 
 impl IntoJson for Eip {
     fn into_json(self) -> Json {
-        let len = 0
-            + usize::from(self.address.is_some())
+        let len = usize::from(self.address.is_some())
             + usize::from(self.domain.is_some())
             + usize::from(self.instance_id.is_some())
             + usize::from(self.ipam_pool_id.is_some())
@@ -491,8 +490,7 @@ impl Instance {
 
 impl IntoJson for Instance {
     fn into_json(self) -> Json {
-        let len = 0
-            + usize::from(self.additional_info.is_some())
+        let len = usize::from(self.additional_info.is_some())
             + usize::from(self.affinity.is_some())
             + usize::from(self.availability_zone.is_some())
             + usize::from(self.block_device_mappings.is_some())
@@ -818,8 +816,7 @@ pub mod instance {
 
     impl IntoJson for CpuOptions {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.core_count.is_some())
+            let len = usize::from(self.core_count.is_some())
                 + usize::from(self.threads_per_core.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.core_count {
@@ -861,8 +858,7 @@ pub mod instance {
 
     impl IntoJson for CreditSpecification {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.cpu_credits.is_some());
+            let len = usize::from(self.cpu_credits.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.cpu_credits {
                 map.insert("CPUCredits".to_owned(), value.into_json());
@@ -937,8 +933,7 @@ pub mod instance {
 
     impl IntoJson for Ebs {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.delete_on_termination.is_some())
+            let len = usize::from(self.delete_on_termination.is_some())
                 + usize::from(self.encrypted.is_some())
                 + usize::from(self.iops.is_some())
                 + usize::from(self.kms_key_id.is_some())
@@ -1088,8 +1083,7 @@ pub mod instance {
 
     impl IntoJson for EnaSrdSpecification {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.ena_srd_enabled.is_some())
+            let len = usize::from(self.ena_srd_enabled.is_some())
                 + usize::from(self.ena_srd_udp_specification.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.ena_srd_enabled {
@@ -1131,8 +1125,7 @@ pub mod instance {
 
     impl IntoJson for EnaSrdUdpSpecification {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.ena_srd_udp_enabled.is_some());
+            let len = usize::from(self.ena_srd_udp_enabled.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.ena_srd_udp_enabled {
                 map.insert("EnaSrdUdpEnabled".to_owned(), value.into_json());
@@ -1170,8 +1163,7 @@ pub mod instance {
 
     impl IntoJson for EnclaveOptions {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.enabled.is_some());
+            let len = usize::from(self.enabled.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.enabled {
                 map.insert("Enabled".to_owned(), value.into_json());
@@ -1210,8 +1202,7 @@ pub mod instance {
 
     impl IntoJson for HibernationOptions {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.configured.is_some());
+            let len = usize::from(self.configured.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.configured {
                 map.insert("Configured".to_owned(), value.into_json());
@@ -1297,8 +1288,7 @@ pub mod instance {
 
     impl IntoJson for LaunchTemplateSpecification {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.launch_template_id.is_some())
+            let len = usize::from(self.launch_template_id.is_some())
                 + usize::from(self.launch_template_name.is_some())
                 + usize::from(self.version.is_some());
             let mut map = Map::with_capacity(len);
@@ -1409,8 +1399,7 @@ pub mod instance {
 
     impl IntoJson for MetadataOptions {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.http_endpoint.is_some())
+            let len = usize::from(self.http_endpoint.is_some())
                 + usize::from(self.http_protocol_ipv6.is_some())
                 + usize::from(self.http_put_response_hop_limit.is_some())
                 + usize::from(self.http_tokens.is_some())
@@ -1643,8 +1632,7 @@ pub mod instance {
 
     impl IntoJson for PrivateDnsNameOptions {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.enable_resource_name_dns_aaaa_record.is_some())
+            let len = usize::from(self.enable_resource_name_dns_aaaa_record.is_some())
                 + usize::from(self.enable_resource_name_dns_a_record.is_some())
                 + usize::from(self.hostname_type.is_some());
             let mut map = Map::with_capacity(len);
@@ -1871,8 +1859,7 @@ impl InternetGateway {
 
 impl IntoJson for InternetGateway {
     fn into_json(self) -> Json {
-        let len = 0
-            + usize::from(self.tags.is_some());
+        let len = usize::from(self.tags.is_some());
         let mut map = Map::with_capacity(len);
         if let Some(value) = self.tags {
             map.insert("Tags".to_owned(), value.into_json());
@@ -3194,8 +3181,7 @@ pub mod subnet {
 
     impl IntoJson for PrivateDnsNameOptionsOnLaunch {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.enable_resource_name_dns_aaaa_record.is_some())
+            let len = usize::from(self.enable_resource_name_dns_aaaa_record.is_some())
                 + usize::from(self.enable_resource_name_dns_a_record.is_some())
                 + usize::from(self.hostname_type.is_some());
             let mut map = Map::with_capacity(len);
@@ -3510,8 +3496,7 @@ impl Vpc {
 
 impl IntoJson for Vpc {
     fn into_json(self) -> Json {
-        let len = 0
-            + usize::from(self.cidr_block.is_some())
+        let len = usize::from(self.cidr_block.is_some())
             + usize::from(self.enable_dns_hostnames.is_some())
             + usize::from(self.enable_dns_support.is_some())
             + usize::from(self.instance_tenancy.is_some())
@@ -3689,8 +3674,7 @@ pub mod vpc {
 
     impl IntoJson for VpcEncryptionControl {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.egress_only_internet_gateway_exclusion.is_some())
+            let len = usize::from(self.egress_only_internet_gateway_exclusion.is_some())
                 + usize::from(self.elastic_file_system_exclusion.is_some())
                 + usize::from(self.internet_gateway_exclusion.is_some())
                 + usize::from(self.lambda_exclusion.is_some())
@@ -4035,8 +4019,7 @@ pub mod vpc_endpoint {
 
     impl IntoJson for DnsOptionsSpecification {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.dns_record_ip_type.is_some())
+            let len = usize::from(self.dns_record_ip_type.is_some())
                 + usize::from(self.private_dns_only_for_inbound_resolver_endpoint.is_some())
                 + usize::from(self.private_dns_preference.is_some())
                 + usize::from(self.private_dns_specified_domains.is_some());

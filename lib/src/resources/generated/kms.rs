@@ -172,8 +172,7 @@ impl Key {
 
 impl IntoJson for Key {
     fn into_json(self) -> Json {
-        let len = 0
-            + usize::from(self.bypass_policy_lockout_safety_check.is_some())
+        let len = usize::from(self.bypass_policy_lockout_safety_check.is_some())
             + usize::from(self.description.is_some())
             + usize::from(self.enable_key_rotation.is_some())
             + usize::from(self.enabled.is_some())

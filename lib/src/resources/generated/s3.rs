@@ -251,8 +251,7 @@ impl Bucket {
 
 impl IntoJson for Bucket {
     fn into_json(self) -> Json {
-        let len = 0
-            + usize::from(self.abac_status.is_some())
+        let len = usize::from(self.abac_status.is_some())
             + usize::from(self.accelerate_configuration.is_some())
             + usize::from(self.access_control.is_some())
             + usize::from(self.analytics_configurations.is_some())
@@ -628,8 +627,7 @@ pub mod bucket {
 
     impl IntoJson for BlockedEncryptionTypes {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.encryption_type.is_some());
+            let len = usize::from(self.encryption_type.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.encryption_type {
                 map.insert("EncryptionType".to_owned(), value.into_json());
@@ -871,8 +869,7 @@ pub mod bucket {
 
     impl IntoJson for DefaultEventHold {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.days.is_some())
+            let len = usize::from(self.days.is_some())
                 + usize::from(self.years.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.days {
@@ -933,8 +930,7 @@ pub mod bucket {
 
     impl IntoJson for DefaultRetention {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.days.is_some())
+            let len = usize::from(self.days.is_some())
                 + usize::from(self.default_event_hold.is_some())
                 + usize::from(self.mode.is_some())
                 + usize::from(self.years.is_some());
@@ -985,8 +981,7 @@ pub mod bucket {
 
     impl IntoJson for DeleteMarkerReplication {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.status.is_some());
+            let len = usize::from(self.status.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.status {
                 map.insert("Status".to_owned(), value.into_json());
@@ -1567,8 +1562,7 @@ pub mod bucket {
 
     impl IntoJson for LoggingConfiguration {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.destination_bucket_name.is_some())
+            let len = usize::from(self.destination_bucket_name.is_some())
                 + usize::from(self.log_file_prefix.is_some())
                 + usize::from(self.target_object_key_format.is_some());
             let mut map = Map::with_capacity(len);
@@ -2041,8 +2035,7 @@ pub mod bucket {
 
     impl IntoJson for NotificationConfiguration {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.event_bridge_configuration.is_some())
+            let len = usize::from(self.event_bridge_configuration.is_some())
                 + usize::from(self.lambda_configurations.is_some())
                 + usize::from(self.queue_configurations.is_some())
                 + usize::from(self.topic_configurations.is_some());
@@ -2135,8 +2128,7 @@ pub mod bucket {
 
     impl IntoJson for ObjectLockConfiguration {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.object_lock_enabled.is_some())
+            let len = usize::from(self.object_lock_enabled.is_some())
                 + usize::from(self.rule.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.object_lock_enabled {
@@ -2178,8 +2170,7 @@ pub mod bucket {
 
     impl IntoJson for ObjectLockRule {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.default_retention.is_some());
+            let len = usize::from(self.default_retention.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.default_retention {
                 map.insert("DefaultRetention".to_owned(), value.into_json());
@@ -2254,8 +2245,7 @@ pub mod bucket {
 
     impl IntoJson for OwnershipControlsRule {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.object_ownership.is_some());
+            let len = usize::from(self.object_ownership.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.object_ownership {
                 map.insert("ObjectOwnership".to_owned(), value.into_json());
@@ -2311,8 +2301,7 @@ pub mod bucket {
 
     impl IntoJson for PublicAccessBlockConfiguration {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.block_public_acls.is_some())
+            let len = usize::from(self.block_public_acls.is_some())
                 + usize::from(self.block_public_policy.is_some())
                 + usize::from(self.ignore_public_acls.is_some())
                 + usize::from(self.restrict_public_buckets.is_some());
@@ -2534,8 +2523,7 @@ pub mod bucket {
 
     impl IntoJson for RedirectRule {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.host_name.is_some())
+            let len = usize::from(self.host_name.is_some())
                 + usize::from(self.http_redirect_code.is_some())
                 + usize::from(self.protocol.is_some())
                 + usize::from(self.replace_key_prefix_with.is_some())
@@ -2876,8 +2864,7 @@ pub mod bucket {
 
     impl IntoJson for ReplicationRuleAndOperator {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.prefix.is_some())
+            let len = usize::from(self.prefix.is_some())
                 + usize::from(self.tag_filters.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.prefix {
@@ -2931,8 +2918,7 @@ pub mod bucket {
 
     impl IntoJson for ReplicationRuleFilter {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.and.is_some())
+            let len = usize::from(self.and.is_some())
                 + usize::from(self.prefix.is_some())
                 + usize::from(self.tag_filter.is_some());
             let mut map = Map::with_capacity(len);
@@ -3110,8 +3096,7 @@ pub mod bucket {
 
     impl IntoJson for RoutingRuleCondition {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.http_error_code_returned_equals.is_some())
+            let len = usize::from(self.http_error_code_returned_equals.is_some())
                 + usize::from(self.key_prefix_equals.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.http_error_code_returned_equals {
@@ -3478,8 +3463,7 @@ pub mod bucket {
 
     impl IntoJson for ServerSideEncryptionRule {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.blocked_encryption_types.is_some())
+            let len = usize::from(self.blocked_encryption_types.is_some())
                 + usize::from(self.bucket_key_enabled.is_some())
                 + usize::from(self.server_side_encryption_by_default.is_some());
             let mut map = Map::with_capacity(len);
@@ -3531,8 +3515,7 @@ pub mod bucket {
 
     impl IntoJson for SourceSelectionCriteria {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.replica_modifications.is_some())
+            let len = usize::from(self.replica_modifications.is_some())
                 + usize::from(self.sse_kms_encrypted_objects.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.replica_modifications {
@@ -3611,8 +3594,7 @@ pub mod bucket {
 
     impl IntoJson for StorageClassAnalysis {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.data_export.is_some());
+            let len = usize::from(self.data_export.is_some());
             let mut map = Map::with_capacity(len);
             if let Some(value) = self.data_export {
                 map.insert("DataExport".to_owned(), value.into_json());
@@ -3946,8 +3928,7 @@ pub mod bucket {
 
     impl IntoJson for WebsiteConfiguration {
         fn into_json(self) -> Json {
-            let len = 0
-                + usize::from(self.error_document.is_some())
+            let len = usize::from(self.error_document.is_some())
                 + usize::from(self.index_document.is_some())
                 + usize::from(self.redirect_all_requests_to.is_some())
                 + usize::from(self.routing_rules.is_some());
