@@ -21,6 +21,12 @@ enum Token {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Pattern {
     tokens: Vec<Token>,
+    /// `true` when every literal character is ASCII, so that ASCII text can
+    /// be matched byte by byte without collecting its characters.
+    ascii: bool,
+    /// Token positions of the first five literal colons, when the pattern
+    /// has five and so is matched against ARNs segment by segment.
+    arn_colons: Option<[usize; 5]>,
 }
 
 /// How to read `${…}` in a pattern.
@@ -56,49 +62,93 @@ impl Pattern {
             });
             rest = &rest[first.len_utf8()..];
         }
-        Some(Pattern { tokens })
+        let ascii = tokens.iter().all(|token| !matches!(token, Token::Char(c) if !c.is_ascii()));
+        let arn_colons = arn_colons(&tokens);
+        Some(Pattern { tokens, ascii, arn_colons })
     }
 
     /// Returns `true` when the whole of `text` matches.
     pub(crate) fn matches(&self, text: &str, ignore_case: bool) -> bool {
-        let text: Vec<char> = text.chars().collect();
-        match_tokens(&self.tokens, &text, ignore_case)
+        match_text(&self.tokens, self.ascii, text, ignore_case)
     }
 
     /// Matches an ARN segment by segment: the first five colons split both
     /// sides, and a wildcard never crosses a segment boundary. A pattern
     /// that is not an ARN (such as `*`) matches the whole text.
     pub(crate) fn matches_arn(&self, arn: &str) -> bool {
-        let pattern_segments = split_tokens(&self.tokens);
-        if pattern_segments.len() < 6 {
+        let Some(colons) = self.arn_colons else {
             return self.matches(arn, false);
+        };
+        let mut arn_parts = arn.splitn(6, ':');
+        let mut arn_segments = [""; 6];
+        for segment in &mut arn_segments {
+            match arn_parts.next() {
+                Some(part) => *segment = part,
+                None => return false,
+            }
         }
-        let arn_segments: Vec<&str> = arn.splitn(6, ':').collect();
-        if arn_segments.len() < 6 {
-            return false;
+        let mut start = 0;
+        for (index, text) in arn_segments.iter().enumerate() {
+            let end = colons.get(index).copied().unwrap_or(self.tokens.len());
+            if !match_text(&self.tokens[start..end], self.ascii, text, false) {
+                return false;
+            }
+            start = end + 1;
         }
-        pattern_segments
-            .iter()
-            .zip(&arn_segments)
-            .all(|(segment, text)| match_tokens(segment, &text.chars().collect::<Vec<_>>(), false))
+        true
     }
 }
 
-/// Splits tokens at the first five literal colons, as an ARN is split.
-fn split_tokens(tokens: &[Token]) -> Vec<&[Token]> {
-    let mut segments = Vec::with_capacity(6);
-    let mut start = 0;
-    for (index, token) in tokens.iter().enumerate() {
-        if segments.len() == 5 {
-            break;
+/// A pattern of a policy (a resource or a condition value): compiled once,
+/// or kept as text when it contains `${…}` variables, whose values depend
+/// on the request.
+#[derive(Debug, Clone)]
+pub(crate) enum ValuePattern<'p> {
+    /// The pattern, the same for every request.
+    Compiled(Pattern),
+    /// The text, compiled for each request.
+    WithVariables(&'p str),
+}
+
+impl<'p> ValuePattern<'p> {
+    /// Compiles `text` unless variables are substituted and it contains `${`.
+    /// Without `${` (or with variables off) compiling never reads the
+    /// context, so the pattern is the same for every request.
+    pub(crate) fn new(text: &'p str, wildcards: bool, variables_enabled: bool) -> ValuePattern<'p> {
+        if variables_enabled && text.contains("${") {
+            return ValuePattern::WithVariables(text);
         }
-        if *token == Token::Char(':') {
-            segments.push(&tokens[start..index]);
-            start = index + 1;
+        match Pattern::compile(text, wildcards, None) {
+            Some(pattern) => ValuePattern::Compiled(pattern),
+            None => ValuePattern::WithVariables(text),
         }
     }
-    segments.push(&tokens[start..]);
-    segments
+
+    /// Calls `check` with the pattern for a request; `false` when a variable
+    /// has no value, because IAM then treats the element as not matching.
+    pub(crate) fn with_pattern(&self, wildcards: bool, variables: Variables<'_>, check: impl FnOnce(&Pattern) -> bool) -> bool {
+        match self {
+            ValuePattern::Compiled(pattern) => check(pattern),
+            ValuePattern::WithVariables(text) => Pattern::compile(text, wildcards, Some(variables)).is_some_and(|pattern| check(&pattern)),
+        }
+    }
+}
+
+/// Returns the positions of the first five literal colons, where an ARN
+/// pattern splits into its six segments, or `None` when there are fewer.
+fn arn_colons(tokens: &[Token]) -> Option<[usize; 5]> {
+    let mut colons = [0; 5];
+    let mut found = 0;
+    for (index, token) in tokens.iter().enumerate() {
+        if *token == Token::Char(':') {
+            colons[found] = index;
+            found += 1;
+            if found == 5 {
+                return Some(colons);
+            }
+        }
+    }
+    None
 }
 
 /// Resolves the inside of `${…}`: a context key, an escape, or a key with a
@@ -125,9 +175,32 @@ fn resolve_variable(inner: &str, context: &Context) -> Option<String> {
     }
 }
 
+/// Matches the whole of `text`. When the pattern's literals and the text
+/// are all ASCII, one byte is one character and ASCII case folding equals
+/// Unicode case folding, so the bytes are matched directly. Otherwise the
+/// text's characters are collected and compared with Unicode lowercasing.
+fn match_text(tokens: &[Token], tokens_ascii: bool, text: &str, ignore_case: bool) -> bool {
+    if tokens_ascii && text.is_ascii() {
+        let bytes = text.as_bytes();
+        return if ignore_case {
+            // Every literal is ASCII here, so `c as u8` keeps its value.
+            match_tokens(tokens, bytes, |c, b| (c as u8).eq_ignore_ascii_case(&b))
+        } else {
+            match_tokens(tokens, bytes, |c, b| c as u8 == b)
+        };
+    }
+    let chars: Vec<char> = text.chars().collect();
+    if ignore_case {
+        match_tokens(tokens, &chars, |a, b| a.to_lowercase().eq(b.to_lowercase()))
+    } else {
+        match_tokens(tokens, &chars, |a, b| a == b)
+    }
+}
+
 /// Glob matching with backtracking on the last `*`, linear in practice.
-fn match_tokens(tokens: &[Token], text: &[char], ignore_case: bool) -> bool {
-    let same = |a: char, b: char| if ignore_case { a.to_lowercase().eq(b.to_lowercase()) } else { a == b };
+/// `text` has one character per element, and `same` compares a literal of
+/// the pattern with one of them.
+fn match_tokens<T: Copy>(tokens: &[Token], text: &[T], same: impl Fn(char, T) -> bool) -> bool {
     let (mut t, mut s) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while s < text.len() {
