@@ -9,10 +9,12 @@
 //! allow from the identity policy or the resource policy grants, across
 //! accounts both must.
 
+use std::fmt::Write as _;
+
 use super::compiled::{CompiledLevel, CompiledPolicy, CompiledPrincipal, CompiledSet, CompiledStatement, Layers};
 use super::decision::{Deciding, Decision, Evaluation, Layer};
 use super::document::Policy;
-use super::pattern::Variables;
+use super::pattern::{SplitArn, Variables};
 use super::request::{Caller, LockMode, Request, RequestRef, ResourceState};
 use crate::policy::Effect;
 
@@ -64,6 +66,8 @@ enum PrincipalMatch {
 /// Facts about the request that every statement check needs.
 struct Subject<'a> {
     request: RequestRef<'a>,
+    /// The request's resource, split once for every resource pattern.
+    resource: SplitArn<'a>,
     has_boundary: bool,
 }
 
@@ -93,7 +97,11 @@ pub(crate) fn evaluate_compiled(policies: Layers<'_>, request: RequestRef<'_>, s
 /// [`evaluate_iam`] over policies compiled beforehand.
 pub(crate) fn evaluate_iam_compiled(policies: Layers<'_>, request: RequestRef<'_>) -> Evaluation {
     let caller = request.caller;
-    let subject = Subject { request, has_boundary: caller.is_iam_principal() && !policies.permission_boundary.is_empty() };
+    let subject = Subject {
+        request,
+        resource: SplitArn::new(request.resource),
+        has_boundary: caller.is_iam_principal() && !policies.permission_boundary.is_empty(),
+    };
     let identity: &[CompiledPolicy<'_>] = if caller.is_iam_principal() { policies.identity } else { &[] };
     let boundary: &[CompiledPolicy<'_>] = if caller.is_iam_principal() { policies.permission_boundary } else { &[] };
     let session = policies.session.filter(|_| matches!(caller, Caller::RoleSession { .. } | Caller::FederatedUser { .. }));
@@ -128,7 +136,7 @@ pub(crate) fn evaluate_iam_compiled(policies: Layers<'_>, request: RequestRef<'_
         collect(&mut denies, &subject, Layer::Session, None, std::slice::from_ref(policy), Effect::Deny);
     }
     if !denies.is_empty() {
-        let reason = format!("an explicit Deny matched: {}", join(&denies));
+        let reason = sentence("an explicit Deny matched: ", &denies, "");
         return Evaluation { decision: Decision::ExplicitlyDenied, decided_by: denies, reason };
     }
 
@@ -212,7 +220,7 @@ pub(crate) fn evaluate_iam_compiled(policies: Layers<'_>, request: RequestRef<'_
     }
 
     if !missing.is_empty() {
-        let reason = format!("no Allow in a layer that must allow: {}", join(&missing));
+        let reason = sentence("no Allow in a layer that must allow: ", &missing, "");
         return Evaluation { decision: Decision::ImplicitlyDenied, decided_by: missing, reason };
     }
     let mut decided_by = granted;
@@ -221,7 +229,7 @@ pub(crate) fn evaluate_iam_compiled(policies: Layers<'_>, request: RequestRef<'_
     let reason = if root_owner_or_root(caller) && only_root_grant {
         "the account root user has full access in its own account and nothing denied".to_owned()
     } else {
-        format!("allowed by {} and no Deny matched", join(&decided_by))
+        sentence("allowed by ", &decided_by, " and no Deny matched")
     };
     Evaluation { decision: Decision::Allowed, decided_by, reason }
 }
@@ -296,8 +304,19 @@ fn deciding(layer: Layer, scope: Option<&str>, policy: &CompiledPolicy<'_>, stat
     }
 }
 
-fn join(items: &[Deciding]) -> String {
-    items.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+/// Builds `prefix`, the reasons joined with `; `, then `suffix`, in one
+/// buffer sized by an estimate of 64 bytes per reason.
+fn sentence(prefix: &str, items: &[Deciding], suffix: &str) -> String {
+    let mut sentence = String::with_capacity(prefix.len() + 64 * items.len() + suffix.len());
+    sentence.push_str(prefix);
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            sentence.push_str("; ");
+        }
+        write!(sentence, "{item}").expect("writing to a String does not fail");
+    }
+    sentence.push_str(suffix);
+    sentence
 }
 
 /// Returns how the statement's principal matched when the statement applies
@@ -325,7 +344,7 @@ fn applies(compiled: &CompiledStatement<'_>, subject: &Subject<'_>) -> Option<Pr
     };
     if let (Some(resources), Some(element)) = (&compiled.resources, &statement.resource) {
         let variables = Variables { context: request.context, enabled: compiled.variables_enabled };
-        let listed = resources.iter().any(|pattern| pattern.with_pattern(true, variables, |compiled| compiled.matches_arn(request.resource)));
+        let listed = resources.iter().any(|pattern| pattern.with_pattern(true, variables, |compiled| compiled.matches_split_arn(&subject.resource)));
         if listed == element.negated {
             return None;
         }

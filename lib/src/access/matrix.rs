@@ -88,18 +88,15 @@ impl Matrix {
     pub fn evaluate(model: &StackModel) -> Matrix {
         let endpoint_policies = endpoint_policies(model);
         let endpoints = CompiledPolicy::all(&endpoint_policies);
-        let sources: Vec<(&RequestSource, Vec<CompiledPolicy<'_>>, Vec<CompiledPolicy<'_>>)> = model
-            .sources
-            .iter()
-            .map(|source| (source, CompiledPolicy::all(&source.identity), CompiledPolicy::all(&source.boundary)))
-            .collect();
+        let principals = SourcePolicies::compile(&model.sources);
         let account = model.settings.environment.account.as_str();
         let mut cells = Vec::with_capacity(model.buckets.len() * model.sources.len() * MATRIX_ACTIONS.len());
         for bucket in &model.buckets {
             let bucket_policy = bucket.policy.as_ref().map(CompiledPolicy::new);
             let object_arn = object_arn(bucket);
             let state = state_for(bucket);
-            for (source, identity, boundary) in &sources {
+            for (index, source) in model.sources.iter().enumerate() {
+                let (identity, boundary) = principals.of(index);
                 // The same layers as `policy_set` assembles for this source and bucket.
                 let layers = Layers {
                     identity,
@@ -136,6 +133,50 @@ impl Matrix {
     pub fn cell(&self, source: &str, action: &str, bucket: Option<&str>) -> Option<&Cell> {
         let bucket = bucket.or_else(|| self.buckets.first().map(String::as_str))?;
         self.cells.iter().find(|cell| cell.source == source && cell.bucket == bucket && cell.action.eq_ignore_ascii_case(action))
+    }
+}
+
+/// The compiled identity policies and boundary of every source. Sources
+/// with the same policies, such as the sources that use one role's
+/// credentials, share one compiled copy.
+struct SourcePolicies<'p> {
+    distinct: Vec<CompiledPrincipalPolicies<'p>>,
+    /// For each source, its index in `distinct`.
+    by_source: Vec<usize>,
+}
+
+/// One distinct pair of identity policies and boundary, with its compiled form.
+struct CompiledPrincipalPolicies<'p> {
+    identity: &'p [Policy],
+    boundary: &'p [Policy],
+    compiled_identity: Vec<CompiledPolicy<'p>>,
+    compiled_boundary: Vec<CompiledPolicy<'p>>,
+}
+
+impl<'p> SourcePolicies<'p> {
+    fn compile(sources: &'p [RequestSource]) -> SourcePolicies<'p> {
+        let mut distinct: Vec<CompiledPrincipalPolicies<'p>> = Vec::new();
+        let mut by_source = Vec::with_capacity(sources.len());
+        for source in sources {
+            let same = distinct.iter().position(|known| known.identity == source.identity.as_slice() && known.boundary == source.boundary.as_slice());
+            let index = same.unwrap_or_else(|| {
+                distinct.push(CompiledPrincipalPolicies {
+                    identity: &source.identity,
+                    boundary: &source.boundary,
+                    compiled_identity: CompiledPolicy::all(&source.identity),
+                    compiled_boundary: CompiledPolicy::all(&source.boundary),
+                });
+                distinct.len() - 1
+            });
+            by_source.push(index);
+        }
+        SourcePolicies { distinct, by_source }
+    }
+
+    /// Returns the compiled identity policies and boundary of the source at `index`.
+    fn of(&self, index: usize) -> (&[CompiledPolicy<'p>], &[CompiledPolicy<'p>]) {
+        let policies = &self.distinct[self.by_source[index]];
+        (&policies.compiled_identity, &policies.compiled_boundary)
     }
 }
 
