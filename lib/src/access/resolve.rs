@@ -8,7 +8,9 @@
 //! from its properties or, failing that, from a hash of its logical ID, so
 //! the same template always yields the same IDs (`vpce-…`, `subnet-…`).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Mutex;
 
 use ipnet::IpNet;
 use serde_json::{Map, Value as Json};
@@ -45,6 +47,10 @@ impl Default for Environment {
 pub struct Resolver<'t> {
     template: &'t Template,
     environment: Environment,
+    /// Physical IDs already derived, by logical ID, because every `Ref` to
+    /// a resource looks its ID up again and deriving one resolves
+    /// properties and hashes. Only looked up, never iterated.
+    physical_ids: Mutex<HashMap<String, String>>,
 }
 
 type Resolved = Result<Option<Json>, String>;
@@ -52,7 +58,7 @@ type Resolved = Result<Option<Json>, String>;
 impl<'t> Resolver<'t> {
     /// Creates a resolver for `template` deployed in `environment`.
     pub fn new(template: &'t Template, environment: Environment) -> Resolver<'t> {
-        Resolver { template, environment }
+        Resolver { template, environment, physical_ids: Mutex::new(HashMap::new()) }
     }
 
     /// Returns the environment the resolver assumes.
@@ -77,8 +83,9 @@ impl<'t> Resolver<'t> {
     /// A message naming the resource and the intrinsic that failed.
     pub fn properties(&self, logical_id: &str) -> Result<Map<String, Json>, String> {
         let Some(resource) = self.template.resources.get(logical_id) else { return Ok(Map::new()) };
-        match self.resolve(&Json::Object(resource.properties.clone())) {
-            Ok(Json::Object(map)) => Ok(map),
+        // Resolved in place, as `resolve` would resolve a copy of the map.
+        match self.resolve_map(&resource.properties, 0) {
+            Ok(Some(Json::Object(map))) => Ok(map),
             Ok(_) => Ok(Map::new()),
             Err(message) => Err(format!("$.Resources.{logical_id}.Properties: {message}")),
         }
@@ -115,16 +122,21 @@ impl<'t> Resolver<'t> {
                 }
                 Ok(Some(Json::Array(resolved)))
             }
-            Json::Object(map) if map.len() == 1 => {
-                let (key, argument) = map.iter().next().expect("one entry");
-                match self.intrinsic(key, argument, depth)? {
-                    Some(result) => Ok(result),
-                    None => self.resolve_object(map, depth),
-                }
-            }
-            Json::Object(map) => self.resolve_object(map, depth),
+            Json::Object(map) => self.resolve_map(map, depth),
             other => Ok(Some(other.clone())),
         }
+    }
+
+    /// Resolves an object: an intrinsic when it has one key that names one,
+    /// otherwise each of its values.
+    fn resolve_map(&self, map: &Map<String, Json>, depth: usize) -> Resolved {
+        if map.len() == 1 {
+            let (key, argument) = map.iter().next().expect("one entry");
+            if let Some(result) = self.intrinsic(key, argument, depth)? {
+                return Ok(result);
+            }
+        }
+        self.resolve_object(map, depth)
     }
 
     fn resolve_object(&self, map: &Map<String, Json>, depth: usize) -> Resolved {
@@ -326,6 +338,21 @@ impl<'t> Resolver<'t> {
 
     /// Returns the physical ID a resource's `Ref` stands for.
     pub fn physical_id(&self, logical_id: &str) -> String {
+        let known = |ids: &HashMap<String, String>| ids.get(logical_id).cloned();
+        if let Some(id) = known(&self.physical_ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner())) {
+            return id;
+        }
+        // Derived without holding the lock, because deriving can resolve
+        // a `Ref` to another resource and so call this method again.
+        // NOTE: a name property that refers back to its own resource (such
+        // as `BucketName: {"Ref": <the bucket>}`) recurses until the stack
+        // overflows; nothing detects the cycle yet.
+        let id = self.derive_physical_id(logical_id);
+        self.physical_ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(logical_id.to_owned(), id.clone());
+        id
+    }
+
+    fn derive_physical_id(&self, logical_id: &str) -> String {
         let Some(resource) = self.template.resources.get(logical_id) else { return logical_id.to_owned() };
         let named = |property: &str| resource.properties.get(property).and_then(|value| self.resolve(value).ok()).and_then(|v| v.as_str().map(str::to_owned));
         let environment = &self.environment;
@@ -471,9 +498,15 @@ fn id_prefix(resource_type: &str) -> Option<&'static str> {
 
 /// Returns `length` lowercase hex digits derived from `seed`.
 fn hex_id(seed: &str, length: usize) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(seed.as_bytes());
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-    hex[..length.min(hex.len())].to_owned()
+    let mut hex = String::with_capacity(2 * digest.len());
+    for byte in digest {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    hex.truncate(length);
+    hex
 }
 
 fn hash_byte(seed: &str) -> u8 {
