@@ -3,8 +3,12 @@
 //! the same environment variables as the reference apps it is compared with:
 //!
 //! - `MODE`: `default` (one default stack), `big` (the default architecture
-//!   plus `EXTRA` private subnets attached to its endpoint) or `many`
-//!   (`STACKS` default stacks). Default: `default`.
+//!   plus `EXTRA` private subnets attached to its endpoint), `many`
+//!   (`STACKS` default stacks, each built, synthesized and written under a
+//!   temporary name before the next is built, with a [`TemplateBatch`] shared
+//!   by one thread per core) or `many-app` (the same stacks all built first
+//!   into one [`App`], then written with `App::write_to_dir`). Default:
+//!   `default`.
 //! - `EXTRA`: extra subnets of `big`, three resources each. Default: as
 //!   many as fit in 445 resources, the size of the reference apps' big
 //!   stack.
@@ -19,8 +23,11 @@
 //! `cargo build --release --example synth_sizes`.
 
 use std::error::Error;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
+use vaultgate::batch::TemplateBatch;
 use vaultgate::{App, Format};
 
 #[path = "../benches/support/stacks.rs"]
@@ -37,15 +44,59 @@ fn count_from_env(name: &str, default: usize) -> Result<usize, Box<dyn Error>> {
     }
 }
 
+/// Writes the app's stacks and returns the number of stacks and resources.
+fn write_app(app: &App, out: &Path) -> Result<(usize, usize), Box<dyn Error>> {
+    app.write_to_dir(out, Format::Json)?;
+    let resources = app.stacks().iter().map(|stack| stack.resource_count()).sum();
+    Ok((app.stacks().len(), resources))
+}
+
+/// Builds `count` default stacks on one thread per core, adds each to a
+/// batch as soon as it is built, and drops it, so that only one construct
+/// tree per thread exists at a time. Returns the number of resources.
+fn write_streamed(count: usize, out: &Path) -> Result<usize, Box<dyn Error>> {
+    let batch = TemplateBatch::new(out, Format::Json);
+    let next = AtomicUsize::new(0);
+    let resources = AtomicUsize::new(0);
+    let failure = Mutex::new(None);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(count);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= count {
+                    return;
+                }
+                let added = stacks::default_stack(&format!("Backup{index:02}"))
+                    .map_err(|err| err.to_string())
+                    .and_then(|stack| {
+                        resources.fetch_add(stack.resource_count(), Ordering::Relaxed);
+                        batch.add(&stack).map_err(|err| err.to_string())
+                    });
+                if let Err(message) = added {
+                    failure.lock().expect("no thread panics while holding the lock").get_or_insert(message);
+                    return;
+                }
+            });
+        }
+    });
+    if let Some(message) = failure.into_inner()? {
+        return Err(message.into());
+    }
+    batch.commit()?;
+    Ok(resources.into_inner())
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let mode = std::env::var("MODE").unwrap_or_else(|_| "default".to_owned());
     let out = PathBuf::from(std::env::var("OUT").unwrap_or_else(|_| "vaultgate.out".to_owned()));
+    std::fs::create_dir_all(&out).map_err(|err| format!("cannot create OUT directory `{}`: {err}", out.display()))?;
 
-    let app = match mode.as_str() {
+    let (stack_count, resources) = match mode.as_str() {
         "default" => {
             let mut app = App::new();
             app.add_stack(stacks::default_stack("BackupStack")?);
-            app
+            write_app(&app, &out)?
         }
         "big" => {
             let extra = count_from_env("EXTRA", stacks::extra_subnets_for(445))?;
@@ -54,21 +105,18 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
             let mut app = App::new();
             app.add_stack(stacks::big_stack("BigStack", extra)?);
-            app
+            write_app(&app, &out)?
         }
-        "many" => stacks::many_app(count_from_env("STACKS", 50)?)?,
-        other => return Err(format!("invalid MODE={other:?}: use default, big or many").into()),
+        "many" => {
+            let count = count_from_env("STACKS", 50)?;
+            (count, write_streamed(count, &out)?)
+        }
+        "many-app" => write_app(&stacks::many_app(count_from_env("STACKS", 50)?)?, &out)?,
+        other => return Err(format!("invalid MODE={other:?}: use default, big, many or many-app").into()),
     };
 
-    std::fs::create_dir_all(&out).map_err(|err| format!("cannot create OUT directory `{}`: {err}", out.display()))?;
-    app.write_to_dir(&out, Format::Json)?;
-
     if std::env::var_os("REPORT").is_some() {
-        let resources: usize = app.stacks().iter().map(|stack| stack.resource_count()).sum();
-        eprintln!(
-            "{}",
-            serde_json::json!({"mode": mode, "stacks": app.stacks().len(), "resources": resources})
-        );
+        eprintln!("{}", serde_json::json!({"mode": mode, "stacks": stack_count, "resources": resources}));
     }
     Ok(())
 }

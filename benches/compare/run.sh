@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Compares vaultgate with the same backup architecture written for AWS CDK v2
 # and for troposphere, each run as a whole process, at three sizes: one
-# default stack, one big stack and an app of many default stacks. It records
+# default stack, one big stack and an app of many default stacks. At the
+# many size vaultgate runs twice: as `vaultgate`, building and writing one
+# stack at a time as the troposphere app does, and as `vaultgate-app`,
+# holding every stack in one App as the CDK app does. It records
 # the wall time (hyperfine, no shell in between) and the peak memory (GNU
 # time's maximum resident set size), checks that the templates describe the
 # same resources, and prints a summary with the ratios to vaultgate.
@@ -85,7 +88,7 @@ cat "$results/machine.txt" >&2
 command_of() {
   local tool=$1 size=$2
   case "$tool" in
-    vaultgate)
+    vaultgate | vaultgate-app)
       if [ "$size" = default ]; then
         # The default size runs the real command that users run.
         printf '%s\n' "$vaultgate_bin" synth --out "$results/$size/$tool.out/VaultgateBackup.template.json"
@@ -107,7 +110,9 @@ measure() {
   local command
   mapfile -t command < <(command_of "$tool" "$size")
   mkdir -p "$out"
-  local variables=(MODE="$size" EXTRA="$extra" STACKS="$stacks" OUT="$out" NODE_PATH="$install_dir/node_modules")
+  local mode=$size
+  [ "$tool" = vaultgate-app ] && mode=many-app
+  local variables=(MODE="$mode" EXTRA="$extra" STACKS="$stacks" OUT="$out" NODE_PATH="$install_dir/node_modules")
 
   echo "== $tool $size (EXTRA=$extra, STACKS=$stacks); load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   echo "$size $tool $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results/load.txt"
@@ -133,7 +138,7 @@ for tool in "${tools[@]}"; do
   extra=$(python3 "$summarize" extra "$big_resources" "$results/default/$tool.out")
   measure "$tool" big "$extra"
 done
-for tool in "${tools[@]}"; do measure "$tool" many 0; done
+for tool in "${tools[@]}" vaultgate-app; do measure "$tool" many 0; done
 echo "end $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results/load.txt"
 
 python3 "$summarize" report "$results" | tee "$results/summary.md"

@@ -15,6 +15,10 @@ import statistics
 import sys
 
 TOOLS = ["vaultgate", "cdk", "troposphere"]
+# At the many size, vaultgate also runs with every stack held in one App,
+# as the CDK app holds its stacks; `vaultgate` itself builds and writes one
+# stack at a time there, as the troposphere app does.
+APP_VARIANT = "vaultgate-app"
 SIZES = ["default", "big", "many"]
 # Resources that only the CDK's own machinery adds, not the architecture.
 SCAFFOLDING = {"AWS::CDK::Metadata"}
@@ -67,6 +71,11 @@ def wall_time(results, size, tool):
     return result["median"], result["mean"], result["stddev"] or 0.0, len(result["times"])
 
 
+def format_ratio(ratio):
+    """Formats a ratio with one decimal below 10, where it matters."""
+    return f"{ratio:.1f}×" if ratio < 10 else f"{ratio:.0f}×"
+
+
 def format_seconds(seconds):
     if seconds < 1:
         return f"{seconds * 1000:.1f} ms"
@@ -89,20 +98,21 @@ def report(results):
     differences = {}
     for size in SIZES:
         figures = {}
-        for tool in TOOLS:
+        tools = TOOLS + [APP_VARIANT] if os.path.exists(os.path.join(results, size, f"{APP_VARIANT}.out")) else TOOLS
+        for tool in tools:
             counts, stacks = resource_types(os.path.join(results, size, f"{tool}.out"))
             median, mean, stddev, runs = wall_time(results, size, tool)
             rss, _ = peak_rss_mib(results, size, tool)
             figures[tool] = (counts, stacks, median, mean, stddev, runs, rss)
         base_median, base_rss = figures["vaultgate"][2], figures["vaultgate"][6]
-        for tool in TOOLS:
+        for tool in tools:
             counts, stacks, median, mean, stddev, runs, rss = figures[tool]
             time_ratio = median / base_median
             memory_ratio = rss / base_rss
             print(
                 f"| {size} | {tool} | {stacks} | {sum(counts.values())} | {format_seconds(median)} "
                 f"| {format_seconds(mean)} ± {format_seconds(stddev)} | {runs} | {rss:.1f} MiB "
-                f"| {time_ratio:.0f}× | {memory_ratio:.1f}× |"
+                f"| {format_ratio(time_ratio)} | {memory_ratio:.1f}× |"
             )
             if tool in TARGETS:
                 time_target, memory_target = TARGETS[tool]
@@ -111,6 +121,14 @@ def report(results):
                     f"{'met' if time_ratio >= time_target else 'missed'}), memory {memory_ratio:.1f}× "
                     f"(target ≥{memory_target}×: {'met' if memory_ratio >= memory_target else 'missed'})"
                 )
+                if APP_VARIANT in figures:
+                    _, _, app_median, _, _, _, app_rss = figures[APP_VARIANT]
+                    verdicts.append(
+                        f"  - against {APP_VARIANT}: time {format_ratio(median / app_median)}, "
+                        f"memory {rss / app_rss:.1f}×"
+                    )
+        if APP_VARIANT in figures and figures[APP_VARIANT][0] != figures["vaultgate"][0]:
+            sys.exit(f"error: {APP_VARIANT} and vaultgate wrote different resources at size {size}")
         all_types = sorted(set().union(*(figures[tool][0] for tool in TOOLS)))
         differences[size] = [
             [resource_type] + [figures[tool][0][resource_type] for tool in TOOLS]

@@ -141,16 +141,20 @@ fn load_config(path: &Path) -> Result<BackupConfig, CliError> {
         deserializer.end().map_err(|err| invalid(String::new(), err.to_string()))?;
         Ok(config)
     } else {
-        let deserializer = toml::Deserializer::new(&text);
-        serde_path_to_error::deserialize(deserializer).map_err(|err| {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            let position = inner.span().map(|span| line_and_column(&text, span.start));
-            let message = inner.message().trim().replace('\n', " ");
+        // A syntax error comes from parsing, a wrong field or value from
+        // deserializing; both carry the byte span of the offending text.
+        let located = |err: toml::de::Error, path: String| {
+            let position = err.span().map(|span| line_and_column(&text, span.start));
+            let message = err.message().trim().replace('\n', " ");
             match position {
                 Some((line, column)) => invalid(path, format!("line {line}, column {column}: {message}")),
                 None => invalid(path, message),
             }
+        };
+        let deserializer = toml::Deserializer::parse(&text).map_err(|err| located(err, String::new()))?;
+        serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            located(err.into_inner(), path)
         })
     }
 }

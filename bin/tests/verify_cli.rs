@@ -185,6 +185,21 @@ fn malformed_policy_names_json_path() {
 }
 
 #[test]
+fn self_named_bucket_exits_two() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut template: Value = serde_json::from_str(&std::fs::read_to_string(stack_fixture()).unwrap()).unwrap();
+    let resources = template["Resources"].as_object_mut().unwrap();
+    let bucket = resources.iter().find(|(_, resource)| resource["Type"] == "AWS::S3::Bucket").map(|(id, _)| id.clone()).unwrap();
+    resources[&bucket]["Properties"]["BucketName"] = serde_json::json!({"Ref": bucket});
+    let file = write_temp(directory.path(), "self-named.json", &template.to_string());
+
+    let message = rejected(&["verify", path(&file)]);
+
+    assert!(message.contains(&format!("the name of resource `{bucket}` refers back to it")), "{message}");
+    assert!(message.contains("remove the reference from the name property"), "{message}");
+}
+
+#[test]
 fn malformed_scenario_names_json_path() {
     let directory = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(case("01-put-via-endpoint.json")).unwrap().replace("\"StringNotEquals\"", "\"StringNotEqual\"");

@@ -17,6 +17,7 @@
 
 pub mod access;
 pub mod assertions;
+pub mod batch;
 pub mod construct;
 pub mod error;
 pub mod expr;

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value as Json};
@@ -14,7 +15,7 @@ use crate::expr::Expr;
 use crate::resources::{tag_style, TagStyle};
 use crate::template::{Format, Output, Parameter, Resource, Template, FORMAT_VERSION};
 use crate::validate::{stack_name_violations, tag_violations, validate_template, Problem, Severity, MAX_TAGS};
-use crate::write::{template_path, write_atomic};
+use crate::batch::{duplicate_name_problems, TemplateBatch};
 
 /// One stack: a construct tree that synthesizes to one template.
 #[derive(Debug, Clone)]
@@ -571,7 +572,7 @@ impl App {
     /// not hold every stack's whole template at once.
     fn synth_each<T>(&self, mut keep: impl FnMut(Synthesized) -> T) -> Result<Vec<T>, Error> {
         let mut done = Vec::new();
-        let (mut first_failed, mut failures) = self.duplicate_name_problems();
+        let (mut first_failed, mut failures) = duplicate_name_problems(self.stacks.iter().map(Stack::name));
         for stack in &self.stacks {
             match stack.synth() {
                 Ok(synthesized) => done.push(keep(synthesized)),
@@ -588,62 +589,52 @@ impl App {
         }
     }
 
-    /// Reports stack names used more than once, and names that differ only
-    /// in case, because each stack is written to a file named after it and
-    /// such files collide (the latter on case-insensitive file systems).
-    /// Returns the first such name with the problems.
-    fn duplicate_name_problems(&self) -> (Option<String>, Vec<Problem>) {
-        let mut groups: IndexMap<String, Vec<&str>> = IndexMap::new();
-        for stack in &self.stacks {
-            groups.entry(stack.name().to_ascii_lowercase()).or_default().push(stack.name());
-        }
-        let mut first = None;
-        let mut problems = Vec::new();
-        for names in groups.values().filter(|names| names.len() > 1) {
-            first.get_or_insert_with(|| names[0].to_owned());
-            let distinct: IndexSet<&str> = names.iter().copied().collect();
-            let message = if distinct.len() == 1 {
-                format!(
-                    "stack name {:?} is used by {} stacks, but each stack is written to its own `NAME.template.json`; give each stack a unique name",
-                    names[0],
-                    names.len()
-                )
-            } else {
-                let shown: Vec<String> = distinct.iter().map(|name| format!("{name:?}")).collect();
-                format!(
-                    "stack names {} differ only in case, so their template files collide on case-insensitive file systems; give each stack a name that differs in more than case",
-                    shown.join(", ")
-                )
-            };
-            problems.push(Problem::error(None, None, message));
-        }
-        (first, problems)
-    }
-
     /// Synthesizes every stack and writes `NAME.template.json` (or `.yaml`)
-    /// for each into `directory`. Nothing is written unless every stack is
-    /// valid, and each file is written to a temporary file first and then
-    /// renamed, so a failure leaves no partial template behind.
+    /// for each into `directory`, returning the paths in stack order.
+    /// Nothing is written unless every stack is valid: each template goes
+    /// to a temporary file first, and the files are renamed into place only
+    /// once every stack has passed, so a failure leaves no template behind.
+    ///
+    /// Stacks are synthesized on as many threads as the machine has cores
+    /// (see [`std::thread::available_parallelism`]), at most one per stack.
+    /// The output does not depend on the number of threads.
     ///
     /// # Errors
-    /// [`Error::Invalid`] from validation, [`Error::UnsafeFileName`] when a
-    /// stack name would not make a plain file name in `directory` (checked
-    /// for every stack before any file is written), [`Error::Io`] when
-    /// `directory` does not exist or cannot be written.
+    /// [`Error::Invalid`] from validation, with every stack's problems in
+    /// stack order, [`Error::UnsafeFileName`] when a stack name would not
+    /// make a plain file name in `directory`, [`Error::Io`] when `directory`
+    /// does not exist or cannot be written.
     pub fn write_to_dir(&self, directory: &Path, format: Format) -> Result<Vec<PathBuf>, Error> {
-        // Only the text of each template is kept until every stack has
-        // passed, which for many stacks needs a fraction of the memory of
-        // their template models.
-        let texts = self.synth_each(|synthesized| synthesized.template.to_string_in(format))?;
-        let paths = self
-            .stacks
-            .iter()
-            .map(|stack| template_path(directory, stack.name(), format))
-            .collect::<Result<Vec<PathBuf>, Error>>()?;
-        for (path, text) in paths.iter().zip(&texts) {
-            write_atomic(path, text.as_bytes())?;
+        let batch = TemplateBatch::new(directory, format);
+        let threads = std::thread::available_parallelism().map_or(1, usize::from).min(self.stacks.len());
+        if threads <= 1 {
+            for (position, stack) in self.stacks.iter().enumerate() {
+                batch.add_at(position, stack)?;
+            }
+            return batch.commit();
         }
-        Ok(paths)
+
+        // Workers take the next stack by index, so a slow stack does not
+        // hold up the others; the batch orders the results by index.
+        let next = AtomicUsize::new(0);
+        let failures: Vec<(usize, Error)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| loop {
+                        let position = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(stack) = self.stacks.get(position) else { return None };
+                        if let Err(err) = batch.add_at(position, stack) {
+                            return Some((position, err));
+                        }
+                    })
+                })
+                .collect();
+            workers.into_iter().filter_map(|worker| worker.join().expect("a synthesis thread panicked")).collect()
+        });
+        if let Some((_, err)) = failures.into_iter().min_by_key(|(position, _)| *position) {
+            return Err(err);
+        }
+        batch.commit()
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 use vaultgate_core::access::{
-    diff, verify, Decision, Expectations, Layer, Report, Route, Settings, SourceKind, StackModel,
+    diff, evaluate_cell, verify, Decision, Expectations, Layer, Matrix, Report, Route, Settings, SourceKind, StackModel,
 };
 use vaultgate_core::Template;
 
@@ -98,6 +98,29 @@ fn root_keeps_bucket_policy_access_only() {
     let report = report_of(stack());
     assert_eq!(decision(&report, "account-root", "s3:PutBucketPolicy"), Decision::Allowed);
     assert_eq!(decision(&report, "account-root", "s3:PutObject"), Decision::ExplicitlyDenied);
+}
+
+/// `Matrix::evaluate` compiles each policy once for all its cells, so
+/// each cell is checked against the same cell evaluated on its own. The
+/// variants cover governance retention, where the bypass check runs, and
+/// an unreachable subnet.
+#[test]
+fn matrix_cells_match_single_cells() {
+    let mut governance = stack();
+    resource(&mut governance, "BackupBucket")["Properties"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]["Mode"] = json!("GOVERNANCE");
+    let mut unreachable = stack();
+    resource(&mut unreachable, "S3Endpoint")["Properties"]["RouteTableIds"] = json!([]);
+    for (variant, value) in [("default", stack()), ("governance", governance), ("unreachable", unreachable)] {
+        let model = model_of(value);
+        let matrix = Matrix::evaluate(&model);
+        assert_eq!(matrix.cells.len(), model.buckets.len() * model.sources.len() * matrix.actions.len(), "{variant}");
+        for cell in &matrix.cells {
+            let source = model.sources.iter().find(|source| source.name == cell.source).unwrap();
+            let bucket = model.buckets.iter().find(|bucket| bucket.logical_id == cell.bucket).unwrap();
+            let single = evaluate_cell(&model, source, &cell.action, bucket);
+            assert_eq!(cell.evaluation, single, "{variant}: {} {}", cell.source, cell.action);
+        }
+    }
 }
 
 #[test]

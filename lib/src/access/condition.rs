@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::document::Condition;
-use super::pattern::{Pattern, Variables};
+use super::pattern::{ValuePattern, Variables};
 use super::request::Context;
 
 /// The operator families and their members, without set qualifier or
@@ -157,71 +157,153 @@ impl std::fmt::Display for Operator {
 }
 
 /// Evaluates one condition clause against the context.
+#[cfg(test)]
 pub(crate) fn condition_holds(condition: &Condition, context: &Context, variables_enabled: bool) -> bool {
-    let operator = &condition.operator;
-    let present = context.get(&condition.key).filter(|values| !values.is_empty());
-    if operator.base == BaseOperator::Null {
-        return condition.values.iter().any(|value| match value.to_ascii_lowercase().as_str() {
-            "true" => present.is_none(),
-            "false" => present.is_some(),
-            _ => false,
-        });
-    }
-    let Some(values) = present else {
-        if operator.if_exists {
-            return true;
-        }
-        return match operator.set {
-            Some(SetQualifier::ForAllValues) => true,
-            Some(SetQualifier::ForAnyValue) => false,
-            None => operator.base.is_negated(),
+    CompiledCondition::new(condition, variables_enabled).holds(context)
+}
+
+/// A condition clause with its policy values parsed once, so that a policy
+/// evaluated against many requests does not parse numbers, dates,
+/// addresses and patterns again for each of them.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledCondition<'p> {
+    operator: &'p Operator,
+    /// The context key in lowercase, as [`Context`] stores it.
+    key: String,
+    values: PolicyValues<'p>,
+    variables_enabled: bool,
+}
+
+/// The policy values of a clause in the form its positive operator compares.
+#[derive(Debug, Clone)]
+enum PolicyValues<'p> {
+    /// `Null`: `Some(true)` for `true`, `Some(false)` for `false`, `None`
+    /// for any other text, which never holds.
+    Null(Vec<Option<bool>>),
+    /// String and ARN operators: patterns without wildcards for the
+    /// `Equals` forms, with wildcards for `Like` and the ARN forms.
+    Patterns { values: Vec<ValuePattern<'p>>, wildcards: bool, ignore_case: bool, arn: bool },
+    /// Numeric operators; `None` for a value that is not a number.
+    Numbers(Vec<Option<f64>>),
+    /// Date operators, in seconds since the epoch; `None` for a value that
+    /// is not a date.
+    Dates(Vec<Option<f64>>),
+    /// `Bool`, compared ignoring ASCII case.
+    Bools(&'p [String]),
+    /// `BinaryEquals`, compared exactly.
+    Binary(&'p [String]),
+    /// `IpAddress`; `None` for a value that is not an address or block.
+    Networks(Vec<Option<IpNet>>),
+}
+
+impl<'p> CompiledCondition<'p> {
+    /// Compiles a clause of a policy whose `${…}` variables are substituted
+    /// when `variables_enabled` is set.
+    pub(crate) fn new(condition: &'p Condition, variables_enabled: bool) -> CompiledCondition<'p> {
+        use BaseOperator::*;
+        let operator = &condition.operator;
+        let texts = &condition.values;
+        let patterns = |wildcards: bool, ignore_case: bool, arn: bool| PolicyValues::Patterns {
+            values: texts.iter().map(|text| ValuePattern::new(text, wildcards, variables_enabled)).collect(),
+            wildcards,
+            ignore_case,
+            arn,
         };
-    };
-    let variables = Variables { context, enabled: variables_enabled };
-    let positive = operator.base.positive();
-    let negated = operator.base.is_negated();
-    let matches_one = |value: &String| positive_match(positive, &condition.values, value, variables);
-    match operator.set {
-        None if negated => !values.iter().any(matches_one),
-        None => values.iter().any(matches_one),
-        Some(SetQualifier::ForAnyValue) => values.iter().any(|value| matches_one(value) != negated),
-        Some(SetQualifier::ForAllValues) => values.iter().all(|value| matches_one(value) != negated),
+        let values = if operator.base == Null {
+            PolicyValues::Null(
+                texts
+                    .iter()
+                    .map(|value| match value.to_ascii_lowercase().as_str() {
+                        "true" => Some(true),
+                        "false" => Some(false),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        } else {
+            match operator.base.positive() {
+                StringEquals => patterns(false, false, false),
+                StringEqualsIgnoreCase => patterns(false, true, false),
+                StringLike => patterns(true, false, false),
+                ArnEquals | ArnLike => patterns(true, false, true),
+                NumericEquals | NumericLessThan | NumericLessThanEquals | NumericGreaterThan | NumericGreaterThanEquals => {
+                    PolicyValues::Numbers(texts.iter().map(|text| text.trim().parse::<f64>().ok()).collect())
+                }
+                DateEquals | DateLessThan | DateLessThanEquals | DateGreaterThan | DateGreaterThanEquals => {
+                    PolicyValues::Dates(texts.iter().map(|text| parse_date(text)).collect())
+                }
+                Bool => PolicyValues::Bools(texts),
+                BinaryEquals => PolicyValues::Binary(texts),
+                IpAddress => PolicyValues::Networks(texts.iter().map(|text| parse_network(text)).collect()),
+                // `positive` maps every negated operator to one of the above.
+                other => unreachable!("{other:?} is not a positive operator"),
+            }
+        };
+        CompiledCondition { operator, key: condition.key.to_ascii_lowercase(), values, variables_enabled }
     }
-}
 
-/// Returns `true` when the context value matches any of the policy values
-/// under a positive operator.
-fn positive_match(operator: BaseOperator, policy_values: &[String], context_value: &str, variables: Variables<'_>) -> bool {
-    use BaseOperator::*;
-    policy_values.iter().any(|policy_value| match operator {
-        StringEquals => compiled(policy_value, false, variables).is_some_and(|p| p.matches(context_value, false)),
-        StringEqualsIgnoreCase => compiled(policy_value, false, variables).is_some_and(|p| p.matches(context_value, true)),
-        StringLike => compiled(policy_value, true, variables).is_some_and(|p| p.matches(context_value, false)),
-        ArnEquals | ArnLike => compiled(policy_value, true, variables).is_some_and(|p| p.matches_arn(context_value)),
-        NumericEquals | NumericLessThan | NumericLessThanEquals | NumericGreaterThan | NumericGreaterThanEquals => {
-            match (context_value.trim().parse::<f64>(), policy_value.trim().parse::<f64>()) {
-                (Ok(left), Ok(right)) => compare(operator, left, right),
-                _ => false,
-            }
+    /// Evaluates the clause against the context.
+    pub(crate) fn holds(&self, context: &Context) -> bool {
+        let operator = self.operator;
+        let present = context.get_lowercase(&self.key).filter(|values| !values.is_empty());
+        if let PolicyValues::Null(flags) = &self.values {
+            return flags.iter().any(|flag| match flag {
+                Some(true) => present.is_none(),
+                Some(false) => present.is_some(),
+                None => false,
+            });
         }
-        DateEquals | DateLessThan | DateLessThanEquals | DateGreaterThan | DateGreaterThanEquals => {
-            match (parse_date(context_value), parse_date(policy_value)) {
-                (Some(left), Some(right)) => compare(operator, left, right),
-                _ => false,
+        let Some(values) = present else {
+            if operator.if_exists {
+                return true;
             }
+            return match operator.set {
+                Some(SetQualifier::ForAllValues) => true,
+                Some(SetQualifier::ForAnyValue) => false,
+                None => operator.base.is_negated(),
+            };
+        };
+        let variables = Variables { context, enabled: self.variables_enabled };
+        let negated = operator.base.is_negated();
+        let matches_one = |value: &String| self.positive_match(operator.base.positive(), value, variables);
+        match operator.set {
+            None if negated => !values.iter().any(matches_one),
+            None => values.iter().any(matches_one),
+            Some(SetQualifier::ForAnyValue) => values.iter().any(|value| matches_one(value) != negated),
+            Some(SetQualifier::ForAllValues) => values.iter().all(|value| matches_one(value) != negated),
         }
-        Bool => context_value.eq_ignore_ascii_case(policy_value),
-        BinaryEquals => context_value == policy_value,
-        IpAddress => match (context_value.trim().parse::<IpAddr>(), parse_network(policy_value)) {
-            (Ok(address), Some(network)) => network.contains(&address),
-            _ => false,
-        },
-        _ => false,
-    })
-}
+    }
 
-fn compiled(text: &str, wildcards: bool, variables: Variables<'_>) -> Option<Pattern> {
-    Pattern::compile(text, wildcards, Some(variables))
+    /// Returns `true` when the context value matches any of the policy
+    /// values under the positive operator.
+    fn positive_match(&self, operator: BaseOperator, context_value: &str, variables: Variables<'_>) -> bool {
+        match &self.values {
+            PolicyValues::Patterns { values, wildcards, ignore_case, arn } => values.iter().any(|value| {
+                value.with_pattern(*wildcards, variables, |pattern| {
+                    if *arn {
+                        pattern.matches_arn(context_value)
+                    } else {
+                        pattern.matches(context_value, *ignore_case)
+                    }
+                })
+            }),
+            PolicyValues::Numbers(numbers) => match context_value.trim().parse::<f64>() {
+                Ok(left) => numbers.iter().any(|right| right.is_some_and(|right| compare(operator, left, right))),
+                Err(_) => false,
+            },
+            PolicyValues::Dates(dates) => match parse_date(context_value) {
+                Some(left) => dates.iter().any(|right| right.is_some_and(|right| compare(operator, left, right))),
+                None => false,
+            },
+            PolicyValues::Bools(texts) => texts.iter().any(|text| context_value.eq_ignore_ascii_case(text)),
+            PolicyValues::Binary(texts) => texts.iter().any(|text| context_value == text),
+            PolicyValues::Networks(networks) => match context_value.trim().parse::<IpAddr>() {
+                Ok(address) => networks.iter().any(|network| network.is_some_and(|network| network.contains(&address))),
+                Err(_) => false,
+            },
+            PolicyValues::Null(_) => false,
+        }
+    }
 }
 
 fn compare(operator: BaseOperator, left: f64, right: f64) -> bool {

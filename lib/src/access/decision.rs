@@ -119,15 +119,22 @@ pub struct Deciding {
 
 impl std::fmt::Display for Deciding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.layer, self.effect)?;
+        // Plain writes are cheaper than `write!`, and no part takes a width.
+        f.write_str(self.layer.as_str())?;
+        f.write_str(" ")?;
+        f.write_str(self.effect)?;
         if let Some(scope) = &self.scope {
-            write!(f, " at {scope}")?;
+            f.write_str(" at ")?;
+            f.write_str(scope)?;
         }
         if let Some(policy) = self.policy.as_ref().filter(|policy| Some(*policy) != self.scope.as_ref()) {
-            write!(f, " in {policy}")?;
+            f.write_str(" in ")?;
+            f.write_str(policy)?;
         }
         if let Some(statement) = &self.statement {
-            write!(f, " ({statement})")?;
+            f.write_str(" (")?;
+            f.write_str(statement)?;
+            f.write_str(")")?;
         }
         Ok(())
     }

@@ -9,11 +9,13 @@
 //! allow from the identity policy or the resource policy grants, across
 //! accounts both must.
 
-use super::condition::condition_holds;
+use std::fmt::Write as _;
+
+use super::compiled::{CompiledLevel, CompiledPolicy, CompiledPrincipal, CompiledSet, CompiledStatement, Layers};
 use super::decision::{Deciding, Decision, Evaluation, Layer};
-use super::document::{Policy, PolicyStatement, PrincipalElement};
-use super::pattern::{action_matches, Pattern, Variables};
-use super::request::{Caller, LockMode, Request, ResourceState};
+use super::document::Policy;
+use super::pattern::{SplitArn, Variables};
+use super::request::{Caller, LockMode, Request, RequestRef, ResourceState};
 use crate::policy::Effect;
 
 /// One level of an AWS Organizations hierarchy with the policies attached there.
@@ -63,14 +65,26 @@ enum PrincipalMatch {
 
 /// Facts about the request that every statement check needs.
 struct Subject<'a> {
-    request: &'a Request,
+    request: RequestRef<'a>,
+    /// The request's resource, split once for every resource pattern.
+    resource: SplitArn<'a>,
     has_boundary: bool,
 }
 
 /// Evaluates `request` against `policies`, then applies `state`, the
 /// service-side rules that IAM does not decide.
 pub fn evaluate(policies: &PolicySet, request: &Request, state: &ResourceState) -> Evaluation {
-    let iam = evaluate_iam(policies, request);
+    evaluate_compiled(CompiledSet::new(policies).layers(), request.as_ref(), state)
+}
+
+/// Evaluates the policies alone, without service-side state.
+pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
+    evaluate_iam_compiled(CompiledSet::new(policies).layers(), request.as_ref())
+}
+
+/// [`evaluate`] over policies compiled beforehand.
+pub(crate) fn evaluate_compiled(policies: Layers<'_>, request: RequestRef<'_>, state: &ResourceState) -> Evaluation {
+    let iam = evaluate_iam_compiled(policies, request);
     if iam.decision != Decision::Allowed {
         return iam;
     }
@@ -80,38 +94,40 @@ pub fn evaluate(policies: &PolicySet, request: &Request, state: &ResourceState) 
     object_lock(policies, request, state).unwrap_or(iam)
 }
 
-/// Evaluates the policies alone, without service-side state.
-pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
-    let caller = &request.caller;
-    let subject = Subject { request, has_boundary: caller.is_iam_principal() && !policies.permission_boundary.is_empty() };
-    let identity: &[Policy] = if caller.is_iam_principal() { &policies.identity } else { &[] };
-    let boundary: &[Policy] = if caller.is_iam_principal() { &policies.permission_boundary } else { &[] };
-    let session = policies.session.as_ref().filter(|_| matches!(caller, Caller::RoleSession { .. } | Caller::FederatedUser { .. }));
-    let endpoint = request
-        .context
-        .value("aws:SourceVpce")
-        .and_then(|id| policies.vpc_endpoints.iter().find(|policy| policy.name == id));
-    let scps: &[OrgLevel] = if caller.account().is_some() { &policies.scps } else { &[] };
-    let root_owner = matches!(caller, Caller::Root { account } if *account == request.resource_account);
-    let bucket_policy_action = ["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"]
-        .iter()
-        .any(|action| action.eq_ignore_ascii_case(&request.action));
+/// [`evaluate_iam`] over policies compiled beforehand.
+pub(crate) fn evaluate_iam_compiled(policies: Layers<'_>, request: RequestRef<'_>) -> Evaluation {
+    let caller = request.caller;
+    let subject = Subject {
+        request,
+        resource: SplitArn::new(request.resource),
+        has_boundary: caller.is_iam_principal() && !policies.permission_boundary.is_empty(),
+    };
+    let identity: &[CompiledPolicy<'_>] = if caller.is_iam_principal() { policies.identity } else { &[] };
+    let boundary: &[CompiledPolicy<'_>] = if caller.is_iam_principal() { policies.permission_boundary } else { &[] };
+    let session = policies.session.filter(|_| matches!(caller, Caller::RoleSession { .. } | Caller::FederatedUser { .. }));
+    let endpoint = match request.context.get_lowercase("aws:sourcevpce") {
+        Some([id]) => policies.vpc_endpoints.iter().find(|policy| policy.policy.name == *id),
+        _ => None,
+    };
+    let scps: &[CompiledLevel<'_>] = if caller.account().is_some() { policies.scps } else { &[] };
+    let root_owner = matches!(caller, Caller::Root { account } if account == request.resource_account);
+    let bucket_policy_action = is_bucket_policy_action(request.action);
 
     // Explicit denies, in every layer.
     let mut denies = Vec::new();
-    for level in &policies.rcps {
-        collect(&mut denies, &subject, Layer::Rcp, Some(&level.id), &level.policies, Effect::Deny);
+    for level in policies.rcps {
+        collect(&mut denies, &subject, Layer::Rcp, Some(level.id), &level.policies, Effect::Deny);
     }
     for level in scps {
-        collect(&mut denies, &subject, Layer::Scp, Some(&level.id), &level.policies, Effect::Deny);
+        collect(&mut denies, &subject, Layer::Scp, Some(level.id), &level.policies, Effect::Deny);
     }
     if let Some(policy) = endpoint {
-        collect(&mut denies, &subject, Layer::VpcEndpoint, Some(&policy.name), std::slice::from_ref(policy), Effect::Deny);
+        collect(&mut denies, &subject, Layer::VpcEndpoint, Some(&policy.policy.name), std::slice::from_ref(policy), Effect::Deny);
     }
     // The bucket owner's root user can always read, replace and delete the
     // bucket policy, whatever the bucket policy denies; only endpoint
     // policies and Organizations policies can stop it.
-    if let Some(policy) = policies.resource.as_ref().filter(|_| !(root_owner && bucket_policy_action)) {
+    if let Some(policy) = policies.resource.filter(|_| !(root_owner && bucket_policy_action)) {
         collect(&mut denies, &subject, Layer::Resource, None, std::slice::from_ref(policy), Effect::Deny);
     }
     collect(&mut denies, &subject, Layer::Identity, None, identity, Effect::Deny);
@@ -120,7 +136,7 @@ pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
         collect(&mut denies, &subject, Layer::Session, None, std::slice::from_ref(policy), Effect::Deny);
     }
     if !denies.is_empty() {
-        let reason = format!("an explicit Deny matched: {}", join(&denies));
+        let reason = sentence("an explicit Deny matched: ", &denies, "");
         return Evaluation { decision: Decision::ExplicitlyDenied, decided_by: denies, reason };
     }
 
@@ -128,10 +144,10 @@ pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
     let mut grants = Vec::new();
     let mut missing = Vec::new();
     for level in scps {
-        gate(&mut grants, &mut missing, &subject, Layer::Scp, Some(&level.id), &level.policies);
+        gate(&mut grants, &mut missing, &subject, Layer::Scp, Some(level.id), &level.policies);
     }
     if let Some(policy) = endpoint {
-        gate(&mut grants, &mut missing, &subject, Layer::VpcEndpoint, Some(&policy.name), std::slice::from_ref(policy));
+        gate(&mut grants, &mut missing, &subject, Layer::VpcEndpoint, Some(&policy.policy.name), std::slice::from_ref(policy));
     }
 
     // The identity side: identity policies, limited by boundary and session policy.
@@ -155,10 +171,10 @@ pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
 
     // The resource side, by how the bucket policy named the caller.
     let mut resource_grants: Vec<(Deciding, PrincipalMatch)> = Vec::new();
-    if let Some(policy) = &policies.resource {
-        for statement in policy.statements.iter().filter(|s| s.effect == Effect::Allow) {
-            if let Some(matched) = applies(statement, policy, &subject) {
-                resource_grants.push((deciding(Layer::Resource, None, policy, Some(statement), "allow"), matched));
+    if let Some(policy) = policies.resource {
+        for statement in policy.statements.iter().filter(|s| s.statement.effect == Effect::Allow) {
+            if let Some(matched) = applies(statement, &subject) {
+                resource_grants.push((deciding(Layer::Resource, None, policy, statement, "allow"), matched));
             }
         }
     }
@@ -172,7 +188,7 @@ pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
         // counts, it delegates to that account) and so must the caller's side.
         let from_resource = resource_grant(&|_| true);
         if from_resource.is_empty() {
-            missing.push(no_allow(Layer::Resource, policies.resource.as_ref()));
+            missing.push(no_allow(Layer::Resource, policies.resource));
         }
         let identity_side_ok = matches!(caller, Caller::Anonymous) || (identity_allows && limits_allow);
         if !identity_side_ok {
@@ -204,7 +220,7 @@ pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
     }
 
     if !missing.is_empty() {
-        let reason = format!("no Allow in a layer that must allow: {}", join(&missing));
+        let reason = sentence("no Allow in a layer that must allow: ", &missing, "");
         return Evaluation { decision: Decision::ImplicitlyDenied, decided_by: missing, reason };
     }
     let mut decided_by = granted;
@@ -213,7 +229,7 @@ pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
     let reason = if root_owner_or_root(caller) && only_root_grant {
         "the account root user has full access in its own account and nothing denied".to_owned()
     } else {
-        format!("allowed by {} and no Deny matched", join(&decided_by))
+        sentence("allowed by ", &decided_by, " and no Deny matched")
     };
     Evaluation { decision: Decision::Allowed, decided_by, reason }
 }
@@ -225,118 +241,137 @@ fn root_owner_or_root(caller: &Caller) -> bool {
     matches!(caller, Caller::Root { .. })
 }
 
-fn push_identity_side(missing: &mut Vec<Deciding>, identity_allows: bool, identity: &[Policy], limit_missing: &[Deciding]) {
+fn push_identity_side(missing: &mut Vec<Deciding>, identity_allows: bool, identity: &[CompiledPolicy<'_>], limit_missing: &[Deciding]) {
     if !identity_allows {
-        let policy = (identity.len() == 1).then(|| identity[0].name.clone());
+        let policy = (identity.len() == 1).then(|| identity[0].policy.name.clone());
         missing.push(Deciding { layer: Layer::Identity, scope: None, policy, statement: None, effect: "no-allow" });
     } else {
         missing.extend_from_slice(limit_missing);
     }
 }
 
-fn no_allow(layer: Layer, policy: Option<&Policy>) -> Deciding {
-    Deciding { layer, scope: None, policy: policy.map(|p| p.name.clone()), statement: None, effect: "no-allow" }
+fn no_allow(layer: Layer, policy: Option<&CompiledPolicy<'_>>) -> Deciding {
+    Deciding { layer, scope: None, policy: policy.map(|p| p.policy.name.clone()), statement: None, effect: "no-allow" }
 }
 
 /// Records the first matching `Allow` of a layer that must allow, or the
 /// layer as missing one.
-fn gate(grants: &mut Vec<Deciding>, missing: &mut Vec<Deciding>, subject: &Subject<'_>, layer: Layer, scope: Option<&str>, policies: &[Policy]) {
-    let mut found = Vec::new();
-    collect(&mut found, subject, layer, scope, policies, Effect::Allow);
-    match found.into_iter().next() {
-        Some(grant) => grants.push(grant),
+fn gate(grants: &mut Vec<Deciding>, missing: &mut Vec<Deciding>, subject: &Subject<'_>, layer: Layer, scope: Option<&str>, policies: &[CompiledPolicy<'_>]) {
+    match first_match(subject, policies, Effect::Allow) {
+        Some((policy, statement)) => grants.push(deciding(layer, scope, policy, statement, "allow")),
         None => {
-            let policy = (policies.len() == 1).then(|| policies[0].name.clone());
+            let policy = (policies.len() == 1).then(|| policies[0].policy.name.clone());
             missing.push(Deciding { layer, scope: scope.map(str::to_owned), policy, statement: None, effect: "no-allow" });
         }
     }
 }
 
 /// Appends every statement of `effect` in `policies` that applies.
-fn collect(found: &mut Vec<Deciding>, subject: &Subject<'_>, layer: Layer, scope: Option<&str>, policies: &[Policy], effect: Effect) {
+fn collect(found: &mut Vec<Deciding>, subject: &Subject<'_>, layer: Layer, scope: Option<&str>, policies: &[CompiledPolicy<'_>], effect: Effect) {
     let label = if effect == Effect::Deny { "deny" } else { "allow" };
     for policy in policies {
-        for statement in policy.statements.iter().filter(|s| s.effect == effect) {
-            if applies(statement, policy, subject).is_some() {
-                found.push(deciding(layer, scope, policy, Some(statement), label));
+        for statement in policy.statements.iter().filter(|s| s.statement.effect == effect) {
+            if applies(statement, subject).is_some() {
+                found.push(deciding(layer, scope, policy, statement, label));
             }
         }
     }
 }
 
-fn deciding(layer: Layer, scope: Option<&str>, policy: &Policy, statement: Option<&PolicyStatement>, effect: &'static str) -> Deciding {
+/// Returns the first statement of `effect` in `policies` that applies, in
+/// the order [`collect`] lists them.
+fn first_match<'a, 'p>(
+    subject: &Subject<'_>,
+    policies: &'a [CompiledPolicy<'p>],
+    effect: Effect,
+) -> Option<(&'a CompiledPolicy<'p>, &'a CompiledStatement<'p>)> {
+    policies.iter().find_map(|policy| {
+        policy
+            .statements
+            .iter()
+            .find(|s| s.statement.effect == effect && applies(s, subject).is_some())
+            .map(|statement| (policy, statement))
+    })
+}
+
+fn deciding(layer: Layer, scope: Option<&str>, policy: &CompiledPolicy<'_>, statement: &CompiledStatement<'_>, effect: &'static str) -> Deciding {
     Deciding {
         layer,
         scope: scope.map(str::to_owned),
-        policy: Some(policy.name.clone()),
-        statement: statement.map(PolicyStatement::label),
+        policy: Some(policy.policy.name.clone()),
+        statement: Some(statement.statement.label()),
         effect,
     }
 }
 
-fn join(items: &[Deciding]) -> String {
-    items.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+/// Builds `prefix`, the reasons joined with `; `, then `suffix`, in one
+/// buffer sized by an estimate of 64 bytes per reason.
+fn sentence(prefix: &str, items: &[Deciding], suffix: &str) -> String {
+    let mut sentence = String::with_capacity(prefix.len() + 64 * items.len() + suffix.len());
+    sentence.push_str(prefix);
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            sentence.push_str("; ");
+        }
+        write!(sentence, "{item}").expect("writing to a String does not fail");
+    }
+    sentence.push_str(suffix);
+    sentence
 }
 
 /// Returns how the statement's principal matched when the statement applies
-/// to the request, or `None` when it does not.
-fn applies(statement: &PolicyStatement, policy: &Policy, subject: &Subject<'_>) -> Option<PrincipalMatch> {
+/// to the request, or `None` when it does not. Every check is free of side
+/// effects and all must pass, so the cheapest, the action, comes first.
+fn applies(compiled: &CompiledStatement<'_>, subject: &Subject<'_>) -> Option<PrincipalMatch> {
     let request = subject.request;
-    let matched = match &statement.principal {
+    let statement = compiled.statement;
+    let action_listed = compiled.actions.iter().any(|pattern| pattern.matches(request.action, true));
+    if action_listed == statement.action.negated {
+        return None;
+    }
+    let matched = match &compiled.principal {
         None => PrincipalMatch::Direct,
-        Some(element) if element.negated => {
+        Some(principal) if principal.element.negated => {
             // A Deny with NotPrincipal always denies principals that have a
             // permissions boundary, whatever NotPrincipal lists.
             let boundary_rule = statement.effect == Effect::Deny && subject.has_boundary;
-            if !boundary_rule && not_principal_excludes(element, &request.caller) {
+            if !boundary_rule && not_principal_excludes(principal, request.caller) {
                 return None;
             }
             PrincipalMatch::Direct
         }
-        Some(element) => principal_match(element, &request.caller)?,
+        Some(principal) => principal_match(principal, request.caller)?,
     };
-    let action_listed = statement.action.patterns.iter().any(|pattern| action_matches(pattern, &request.action));
-    if action_listed == statement.action.negated {
-        return None;
-    }
-    if let Some(resources) = &statement.resource {
-        let variables = Variables { context: &request.context, enabled: policy.substitutes_variables() };
-        let listed = resources.patterns.iter().any(|pattern| {
-            Pattern::compile(pattern, true, Some(variables)).is_some_and(|compiled| compiled.matches_arn(&request.resource))
-        });
-        if listed == resources.negated {
+    if let (Some(resources), Some(element)) = (&compiled.resources, &statement.resource) {
+        let variables = Variables { context: request.context, enabled: compiled.variables_enabled };
+        let listed = resources.iter().any(|pattern| pattern.with_pattern(true, variables, |compiled| compiled.matches_split_arn(&subject.resource)));
+        if listed == element.negated {
             return None;
         }
     }
-    let conditions_hold =
-        statement.conditions.iter().all(|condition| condition_holds(condition, &request.context, policy.substitutes_variables()));
+    let conditions_hold = compiled.conditions.iter().all(|condition| condition.holds(request.context));
     conditions_hold.then_some(matched)
 }
 
-fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+/// Returns `true` when `entry` is `arn:aws:iam::ACCOUNT:RESOURCE` and
+/// `resource` accepts RESOURCE, without building the ARN.
+fn is_iam_arn(entry: &str, account: &str, resource: impl FnOnce(&str) -> bool) -> bool {
+    entry
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|rest| rest.strip_prefix(account))
+        .and_then(|rest| rest.strip_prefix(':'))
+        .is_some_and(resource)
 }
 
-/// Returns the account an `AWS` principal entry names as a whole
-/// (`111122223333` or `arn:aws:iam::111122223333:root`).
-fn account_entry(entry: &str) -> Option<&str> {
-    if is_account_id(entry) {
-        return Some(entry);
-    }
-    let parts: Vec<&str> = entry.split(':').collect();
-    match parts[..] {
-        ["arn", _, "iam", "", account, "root"] if is_account_id(account) => Some(account),
-        _ => None,
-    }
-}
-
-/// Returns the ARNs that name the caller in a `Principal` element.
-fn caller_arns(caller: &Caller) -> Vec<String> {
+/// Returns `true` when `entry` is one of the ARNs that name the caller in
+/// a `Principal` element: the user's, the federated user's or the session's
+/// own ARN, or the root user's `arn:aws:iam::ACCOUNT:root`.
+fn names_caller(entry: &str, caller: &Caller) -> bool {
     match caller {
-        Caller::User { arn, .. } | Caller::FederatedUser { arn, .. } => vec![arn.clone()],
-        Caller::RoleSession { session_arn, .. } => vec![session_arn.clone()],
-        Caller::Root { account } => vec![format!("arn:aws:iam::{account}:root")],
-        Caller::Anonymous | Caller::Service(_) => Vec::new(),
+        Caller::User { arn, .. } | Caller::FederatedUser { arn, .. } => entry == arn,
+        Caller::RoleSession { session_arn, .. } => entry == session_arn,
+        Caller::Root { account } => is_iam_arn(entry, account, |resource| resource == "root"),
+        Caller::Anonymous | Caller::Service(_) => false,
     }
 }
 
@@ -345,23 +380,24 @@ fn caller_arns(caller: &Caller) -> Vec<String> {
 fn names_role(entry: &str, caller: &Caller) -> bool {
     match caller {
         Caller::RoleSession { role_arn, role_name, account, .. } => {
-            entry == role_arn || entry == format!("arn:aws:iam::{account}:role/{role_name}")
+            entry == role_arn || is_iam_arn(entry, account, |resource| resource.strip_prefix("role/") == Some(role_name.as_str()))
         }
         _ => false,
     }
 }
 
-fn principal_match(element: &PrincipalElement, caller: &Caller) -> Option<PrincipalMatch> {
+fn principal_match(principal: &CompiledPrincipal<'_>, caller: &Caller) -> Option<PrincipalMatch> {
+    let element = principal.element;
     let mut best: Option<PrincipalMatch> = element.anyone.then_some(PrincipalMatch::Everyone);
     let mut consider = |found: PrincipalMatch| best = Some(best.map_or(found, |current| current.max(found)));
-    for entry in &element.aws {
-        if let Some(account) = account_entry(entry) {
+    for entry in &principal.aws {
+        if let Some(account) = entry.account {
             if caller.account() == Some(account) {
                 consider(if matches!(caller, Caller::Root { .. }) { PrincipalMatch::Direct } else { PrincipalMatch::Account });
             }
-        } else if caller_arns(caller).iter().any(|arn| arn == entry) {
+        } else if names_caller(entry.text, caller) {
             consider(PrincipalMatch::Direct);
-        } else if names_role(entry, caller) {
+        } else if names_role(entry.text, caller) {
             consider(PrincipalMatch::Role);
         }
     }
@@ -376,11 +412,12 @@ fn principal_match(element: &PrincipalElement, caller: &Caller) -> Option<Princi
 /// Returns `true` when `NotPrincipal` lists every identity IAM checks for
 /// the caller: the account, then the role or user, then the session.
 /// Listing only the session leaves the Deny in force for the caller.
-fn not_principal_excludes(element: &PrincipalElement, caller: &Caller) -> bool {
+fn not_principal_excludes(principal: &CompiledPrincipal<'_>, caller: &Caller) -> bool {
+    let element = principal.element;
     if element.anyone {
         return true;
     }
-    let account_listed = |account: &str| element.aws.iter().any(|entry| account_entry(entry) == Some(account));
+    let account_listed = |account: &str| principal.aws.iter().any(|entry| entry.account == Some(account));
     let arn_listed = |arn: &str| element.aws.iter().any(|entry| entry == arn);
     match caller {
         Caller::Anonymous => false,
@@ -393,16 +430,18 @@ fn not_principal_excludes(element: &PrincipalElement, caller: &Caller) -> bool {
     }
 }
 
+/// Returns `true` for the actions on the bucket policy itself.
+fn is_bucket_policy_action(action: &str) -> bool {
+    ["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"].iter().any(|known| known.eq_ignore_ascii_case(action))
+}
+
 /// Service rules outside policies that refuse a request IAM allowed.
 // NOTE: S3 also refuses to suspend versioning on an Object Lock bucket, to
 // delete a non-empty bucket and to set ACLs when object ownership is
 // BucketOwnerEnforced; those rules are not modelled, so such requests get
 // IAM's decision.
-fn service_refusal(request: &Request) -> Option<Evaluation> {
-    let bucket_policy_action = ["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"]
-        .iter()
-        .any(|action| action.eq_ignore_ascii_case(&request.action));
-    if bucket_policy_action && request.is_cross_account() {
+fn service_refusal(request: RequestRef<'_>) -> Option<Evaluation> {
+    if is_bucket_policy_action(request.action) && request.is_cross_account() {
         return Some(Evaluation {
             decision: Decision::Denied,
             decided_by: vec![Deciding { layer: Layer::Service, scope: None, policy: None, statement: None, effect: "refused" }],
@@ -415,10 +454,9 @@ fn service_refusal(request: &Request) -> Option<Evaluation> {
 /// Object Lock: a version under retention or legal hold cannot be deleted,
 /// and its retention cannot be shortened, except in governance mode by a
 /// caller allowed `s3:BypassGovernanceRetention` who sends the bypass header.
-fn object_lock(policies: &PolicySet, request: &Request, state: &ResourceState) -> Option<Evaluation> {
-    let action = request.action.to_ascii_lowercase();
-    let deletes_version = action == "s3:deleteobjectversion";
-    let shortens_retention = action == "s3:putobjectretention" && !state.retention_extension_only;
+fn object_lock(policies: Layers<'_>, request: RequestRef<'_>, state: &ResourceState) -> Option<Evaluation> {
+    let deletes_version = request.action.eq_ignore_ascii_case("s3:DeleteObjectVersion");
+    let shortens_retention = request.action.eq_ignore_ascii_case("s3:PutObjectRetention") && !state.retention_extension_only;
     if !(deletes_version || shortens_retention) {
         return None;
     }
@@ -443,8 +481,8 @@ fn object_lock(policies: &PolicySet, request: &Request, state: &ResourceState) -
             if !state.bypass_governance_header {
                 return refuse("the version is under GOVERNANCE retention and the request does not send the bypass header".to_owned());
             }
-            let bypass = Request { action: "s3:BypassGovernanceRetention".to_owned(), ..request.clone() };
-            let allowed = evaluate_iam(policies, &bypass);
+            let bypass = RequestRef { action: "s3:BypassGovernanceRetention", ..request };
+            let allowed = evaluate_iam_compiled(policies, bypass);
             if allowed.decision.is_allowed() {
                 None
             } else {

@@ -4,11 +4,12 @@
 
 use serde_json::json;
 
+use super::compiled::{CompiledPolicy, Layers};
 use super::decision::{Deciding, Decision, Evaluation, Layer};
 use super::document::{Policy, PolicyKind};
-use super::evaluate::{evaluate, PolicySet};
+use super::evaluate::{evaluate, evaluate_compiled, PolicySet};
 use super::model::{Bucket, StackModel};
-use super::request::{Request, ResourceState};
+use super::request::{Request, RequestRef, ResourceState};
 use super::sources::{RequestSource, Route, OTHER_VPC_ENDPOINT};
 
 /// The S3 actions the matrix evaluates, in column order.
@@ -80,17 +81,42 @@ pub struct Matrix {
 
 impl Matrix {
     /// Evaluates every source, action and bucket of the model.
+    ///
+    /// Each cell gets the decision [`evaluate_cell`] returns, but every
+    /// policy is parsed and compiled once for the whole matrix, and a
+    /// source's caller and context are shared by its cells.
     pub fn evaluate(model: &StackModel) -> Matrix {
-        let mut cells = Vec::new();
+        let endpoint_policies = endpoint_policies(model);
+        let endpoints = CompiledPolicy::all(&endpoint_policies);
+        let principals = SourcePolicies::compile(&model.sources);
+        let account = model.settings.environment.account.as_str();
+        let mut cells = Vec::with_capacity(model.buckets.len() * model.sources.len() * MATRIX_ACTIONS.len());
         for bucket in &model.buckets {
-            for source in &model.sources {
+            let bucket_policy = bucket.policy.as_ref().map(CompiledPolicy::new);
+            let object_arn = object_arn(bucket);
+            let state = state_for(bucket);
+            for (index, source) in model.sources.iter().enumerate() {
+                let (identity, boundary) = principals.of(index);
+                // The same layers as `policy_set` assembles for this source and bucket.
+                let layers = Layers {
+                    identity,
+                    resource: bucket_policy.as_ref(),
+                    vpc_endpoints: &endpoints,
+                    scps: &[],
+                    rcps: &[],
+                    permission_boundary: boundary,
+                    session: None,
+                };
                 for action in MATRIX_ACTIONS {
-                    cells.push(Cell {
-                        source: source.name.clone(),
-                        action: action.to_owned(),
-                        bucket: bucket.logical_id.clone(),
-                        evaluation: evaluate_cell(model, source, action, bucket),
-                    });
+                    let evaluation = match unreachable_denial(source) {
+                        Some(evaluation) => evaluation,
+                        None => {
+                            let resource = if is_object_action(action) { object_arn.as_str() } else { bucket.arn.as_str() };
+                            let request = RequestRef { caller: &source.caller, action, resource, resource_account: account, context: &source.context };
+                            evaluate_compiled(layers, request, &state)
+                        }
+                    };
+                    cells.push(Cell { source: source.name.clone(), action: action.to_owned(), bucket: bucket.logical_id.clone(), evaluation });
                 }
             }
         }
@@ -110,6 +136,50 @@ impl Matrix {
     }
 }
 
+/// The compiled identity policies and boundary of every source. Sources
+/// with the same policies, such as the sources that use one role's
+/// credentials, share one compiled copy.
+struct SourcePolicies<'p> {
+    distinct: Vec<CompiledPrincipalPolicies<'p>>,
+    /// For each source, its index in `distinct`.
+    by_source: Vec<usize>,
+}
+
+/// One distinct pair of identity policies and boundary, with its compiled form.
+struct CompiledPrincipalPolicies<'p> {
+    identity: &'p [Policy],
+    boundary: &'p [Policy],
+    compiled_identity: Vec<CompiledPolicy<'p>>,
+    compiled_boundary: Vec<CompiledPolicy<'p>>,
+}
+
+impl<'p> SourcePolicies<'p> {
+    fn compile(sources: &'p [RequestSource]) -> SourcePolicies<'p> {
+        let mut distinct: Vec<CompiledPrincipalPolicies<'p>> = Vec::new();
+        let mut by_source = Vec::with_capacity(sources.len());
+        for source in sources {
+            let same = distinct.iter().position(|known| known.identity == source.identity.as_slice() && known.boundary == source.boundary.as_slice());
+            let index = same.unwrap_or_else(|| {
+                distinct.push(CompiledPrincipalPolicies {
+                    identity: &source.identity,
+                    boundary: &source.boundary,
+                    compiled_identity: CompiledPolicy::all(&source.identity),
+                    compiled_boundary: CompiledPolicy::all(&source.boundary),
+                });
+                distinct.len() - 1
+            });
+            by_source.push(index);
+        }
+        SourcePolicies { distinct, by_source }
+    }
+
+    /// Returns the compiled identity policies and boundary of the source at `index`.
+    fn of(&self, index: usize) -> (&[CompiledPolicy<'p>], &[CompiledPolicy<'p>]) {
+        let policies = &self.distinct[self.by_source[index]];
+        (&policies.compiled_identity, &policies.compiled_boundary)
+    }
+}
+
 /// Evaluates the full matrix of a model; a stable entry point for benchmarks.
 pub fn evaluate_matrix(model: &StackModel) -> Matrix {
     Matrix::evaluate(model)
@@ -117,6 +187,19 @@ pub fn evaluate_matrix(model: &StackModel) -> Matrix {
 
 /// Assembles the policies that apply to a source's request to a bucket.
 pub fn policy_set(model: &StackModel, source: &RequestSource, bucket: &Bucket) -> PolicySet {
+    PolicySet {
+        identity: source.identity.clone(),
+        resource: bucket.policy.clone(),
+        vpc_endpoints: endpoint_policies(model),
+        permission_boundary: source.boundary.clone(),
+        ..PolicySet::default()
+    }
+}
+
+/// Parses the policies of the model's S3 gateway endpoints, named by
+/// endpoint ID, followed by the default full-access policy of the
+/// endpoint in another VPC.
+fn endpoint_policies(model: &StackModel) -> Vec<Policy> {
     let full_access = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]});
     let default_policy = |id: &str| Policy::from_json(&full_access, id, PolicyKind::Resource).expect("the default endpoint policy is valid");
     let mut endpoints: Vec<Policy> = model
@@ -131,18 +214,17 @@ pub fn policy_set(model: &StackModel, source: &RequestSource, bucket: &Bucket) -
         })
         .collect();
     endpoints.push(default_policy(OTHER_VPC_ENDPOINT));
-    PolicySet {
-        identity: source.identity.clone(),
-        resource: bucket.policy.clone(),
-        vpc_endpoints: endpoints,
-        permission_boundary: source.boundary.clone(),
-        ..PolicySet::default()
-    }
+    endpoints
+}
+
+/// Builds the ARN of the probe object in `bucket`.
+fn object_arn(bucket: &Bucket) -> String {
+    format!("{}/{PROBE_KEY}", bucket.arn)
 }
 
 /// Builds the request a source sends for `action` on `bucket`.
 pub fn request_for(model: &StackModel, source: &RequestSource, action: &str, bucket: &Bucket) -> Request {
-    let resource = if is_object_action(action) { format!("{}/{PROBE_KEY}", bucket.arn) } else { bucket.arn.clone() };
+    let resource = if is_object_action(action) { object_arn(bucket) } else { bucket.arn.clone() };
     Request {
         caller: source.caller.clone(),
         action: action.to_owned(),
@@ -169,12 +251,17 @@ pub fn state_for(bucket: &Bucket) -> ResourceState {
 
 /// Evaluates one cell.
 pub fn evaluate_cell(model: &StackModel, source: &RequestSource, action: &str, bucket: &Bucket) -> Evaluation {
-    if source.route == Route::Unreachable {
-        return Evaluation {
-            decision: Decision::Denied,
-            decided_by: vec![Deciding { layer: Layer::Network, scope: source.subnet.clone(), policy: None, statement: None, effect: "unreachable" }],
-            reason: "no route from the source reaches S3".to_owned(),
-        };
+    if let Some(evaluation) = unreachable_denial(source) {
+        return evaluation;
     }
     evaluate(&policy_set(model, source, bucket), &request_for(model, source, action, bucket), &state_for(bucket))
+}
+
+/// Returns the denial of every request of a source without a route to S3.
+fn unreachable_denial(source: &RequestSource) -> Option<Evaluation> {
+    (source.route == Route::Unreachable).then(|| Evaluation {
+        decision: Decision::Denied,
+        decided_by: vec![Deciding { layer: Layer::Network, scope: source.subnet.clone(), policy: None, statement: None, effect: "unreachable" }],
+        reason: "no route from the source reaches S3".to_owned(),
+    })
 }

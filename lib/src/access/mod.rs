@@ -27,6 +27,7 @@
 //! ```
 
 mod assert;
+mod compiled;
 mod condition;
 mod decision;
 mod document;

@@ -130,6 +130,9 @@ impl StackModel {
             )));
         }
         let resolver = Resolver::new(template, settings.environment.clone());
+        if let Some(message) = resolver.name_cycles().into_iter().next() {
+            return Err(invalid(("$.Resources".to_owned(), message)));
+        }
         let network = Network::from_template(template, &resolver).map_err(|m| invalid(split(m)))?;
         // Endpoint policies are checked here so that a malformed one is an
         // input error, not a silently different matrix.

@@ -21,6 +21,56 @@ enum Token {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Pattern {
     tokens: Vec<Token>,
+    /// `true` when every literal character is ASCII, so that ASCII text can
+    /// be matched byte by byte without collecting its characters.
+    ascii: bool,
+    /// The shape of the whole pattern.
+    shape: Shape,
+    /// The six segments, split at the first five literal colons, when the
+    /// pattern has five and so is matched against ARNs segment by segment.
+    arn_segments: Option<Vec<Segment>>,
+}
+
+/// One segment of an ARN pattern: a range of its tokens and their shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Segment {
+    start: usize,
+    end: usize,
+    shape: Shape,
+}
+
+/// The forms of pattern that most policies use, which match by comparing
+/// bytes instead of walking the tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shape {
+    /// ASCII literals only, such as `s3:PutObject`: the text must equal them.
+    Exact(Box<[u8]>),
+    /// ASCII literals then one `*` that ends the pattern, such as
+    /// `arn:aws:s3:::backups/*`: the text must start with the literals.
+    Prefix(Box<[u8]>),
+    /// Any other pattern, matched token by token.
+    General,
+}
+
+impl Shape {
+    fn of(tokens: &[Token]) -> Shape {
+        let (literals, trailing_star) = match tokens.split_last() {
+            Some((Token::AnyRun, rest)) => (rest, true),
+            _ => (tokens, false),
+        };
+        let mut bytes = Vec::with_capacity(literals.len());
+        for token in literals {
+            match token {
+                Token::Char(c) if c.is_ascii() => bytes.push(*c as u8),
+                _ => return Shape::General,
+            }
+        }
+        if trailing_star {
+            Shape::Prefix(bytes.into())
+        } else {
+            Shape::Exact(bytes.into())
+        }
+    }
 }
 
 /// How to read `${…}` in a pattern.
@@ -56,49 +106,121 @@ impl Pattern {
             });
             rest = &rest[first.len_utf8()..];
         }
-        Some(Pattern { tokens })
+        let ascii = tokens.iter().all(|token| !matches!(token, Token::Char(c) if !c.is_ascii()));
+        let shape = Shape::of(&tokens);
+        let arn_segments = arn_colons(&tokens).map(|colons| {
+            let mut start = 0;
+            let mut segments = Vec::with_capacity(6);
+            for end in colons.into_iter().chain([tokens.len()]) {
+                segments.push(Segment { start, end, shape: Shape::of(&tokens[start..end]) });
+                start = end + 1;
+            }
+            segments
+        });
+        Some(Pattern { tokens, ascii, shape, arn_segments })
     }
 
     /// Returns `true` when the whole of `text` matches.
     pub(crate) fn matches(&self, text: &str, ignore_case: bool) -> bool {
-        let text: Vec<char> = text.chars().collect();
-        match_tokens(&self.tokens, &text, ignore_case)
+        match_shaped(&self.tokens, &self.shape, self.ascii, text, ignore_case)
     }
 
     /// Matches an ARN segment by segment: the first five colons split both
     /// sides, and a wildcard never crosses a segment boundary. A pattern
     /// that is not an ARN (such as `*`) matches the whole text.
     pub(crate) fn matches_arn(&self, arn: &str) -> bool {
-        let pattern_segments = split_tokens(&self.tokens);
-        if pattern_segments.len() < 6 {
-            return self.matches(arn, false);
-        }
-        let arn_segments: Vec<&str> = arn.splitn(6, ':').collect();
-        if arn_segments.len() < 6 {
+        self.matches_split_arn(&SplitArn::new(arn))
+    }
+
+    /// [`Pattern::matches_arn`] on an ARN split beforehand.
+    pub(crate) fn matches_split_arn(&self, arn: &SplitArn<'_>) -> bool {
+        let Some(segments) = &self.arn_segments else {
+            return self.matches(arn.text, false);
+        };
+        let Some(arn_segments) = arn.segments else {
             return false;
-        }
-        pattern_segments
+        };
+        segments
             .iter()
-            .zip(&arn_segments)
-            .all(|(segment, text)| match_tokens(segment, &text.chars().collect::<Vec<_>>(), false))
+            .zip(arn_segments)
+            .all(|(segment, text)| match_shaped(&self.tokens[segment.start..segment.end], &segment.shape, self.ascii, text, false))
     }
 }
 
-/// Splits tokens at the first five literal colons, as an ARN is split.
-fn split_tokens(tokens: &[Token]) -> Vec<&[Token]> {
-    let mut segments = Vec::with_capacity(6);
-    let mut start = 0;
-    for (index, token) in tokens.iter().enumerate() {
-        if segments.len() == 5 {
-            break;
+/// A pattern of a policy (a resource or a condition value): compiled once,
+/// or kept as text when it contains `${…}` variables, whose values depend
+/// on the request.
+#[derive(Debug, Clone)]
+pub(crate) enum ValuePattern<'p> {
+    /// The pattern, the same for every request.
+    Compiled(Pattern),
+    /// The text, compiled for each request.
+    WithVariables(&'p str),
+}
+
+impl<'p> ValuePattern<'p> {
+    /// Compiles `text` unless variables are substituted and it contains `${`.
+    /// Without `${` (or with variables off) compiling never reads the
+    /// context, so the pattern is the same for every request.
+    pub(crate) fn new(text: &'p str, wildcards: bool, variables_enabled: bool) -> ValuePattern<'p> {
+        if variables_enabled && text.contains("${") {
+            return ValuePattern::WithVariables(text);
         }
-        if *token == Token::Char(':') {
-            segments.push(&tokens[start..index]);
-            start = index + 1;
+        match Pattern::compile(text, wildcards, None) {
+            Some(pattern) => ValuePattern::Compiled(pattern),
+            None => ValuePattern::WithVariables(text),
         }
     }
-    segments.push(&tokens[start..]);
-    segments
+
+    /// Calls `check` with the pattern for a request; `false` when a variable
+    /// has no value, because IAM then treats the element as not matching.
+    pub(crate) fn with_pattern(&self, wildcards: bool, variables: Variables<'_>, check: impl FnOnce(&Pattern) -> bool) -> bool {
+        match self {
+            ValuePattern::Compiled(pattern) => check(pattern),
+            ValuePattern::WithVariables(text) => Pattern::compile(text, wildcards, Some(variables)).is_some_and(|pattern| check(&pattern)),
+        }
+    }
+}
+
+/// An ARN and its six segments, split at its first five colons once for
+/// all the patterns it is matched against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SplitArn<'a> {
+    text: &'a str,
+    /// `None` when the text has fewer than five colons, so that no ARN
+    /// pattern matches it.
+    segments: Option<[&'a str; 6]>,
+}
+
+impl<'a> SplitArn<'a> {
+    pub(crate) fn new(text: &'a str) -> SplitArn<'a> {
+        let mut parts = text.splitn(6, ':');
+        let mut segments = [""; 6];
+        for segment in &mut segments {
+            match parts.next() {
+                Some(part) => *segment = part,
+                None => return SplitArn { text, segments: None },
+            }
+        }
+        SplitArn { text, segments: Some(segments) }
+    }
+}
+
+/// Returns the positions of the first five literal colons, where an ARN
+/// pattern splits into its six segments, or `None` when there are fewer.
+fn arn_colons(tokens: &[Token]) -> Option<[usize; 5]> {
+    let mut colons = [0; 5];
+    let mut found = 0;
+    for (index, token) in tokens.iter().enumerate() {
+        if *token == Token::Char(':') {
+            colons[found] = index;
+            found += 1;
+            if found == 5 {
+                return Some(colons);
+            }
+        }
+    }
+    None
 }
 
 /// Resolves the inside of `${…}`: a context key, an escape, or a key with a
@@ -125,14 +247,57 @@ fn resolve_variable(inner: &str, context: &Context) -> Option<String> {
     }
 }
 
+/// Matches the whole of `text` against tokens of the given shape. The
+/// shortcuts compare bytes, which equals comparing characters only when
+/// the text is ASCII too, because a non-ASCII character such as the Kelvin
+/// sign can lowercase to an ASCII one.
+fn match_shaped(tokens: &[Token], shape: &Shape, tokens_ascii: bool, text: &str, ignore_case: bool) -> bool {
+    if text.is_ascii() {
+        let same = |left: &[u8], right: &[u8]| if ignore_case { left.eq_ignore_ascii_case(right) } else { left == right };
+        match shape {
+            Shape::Exact(literals) => return same(text.as_bytes(), literals),
+            Shape::Prefix(literals) => return text.as_bytes().get(..literals.len()).is_some_and(|head| same(head, literals)),
+            Shape::General => {}
+        }
+    }
+    match_text(tokens, tokens_ascii, text, ignore_case)
+}
+
+/// Matches the whole of `text`. When the pattern's literals and the text
+/// are all ASCII, one byte is one character and ASCII case folding equals
+/// Unicode case folding, so the bytes are matched directly. Otherwise the
+/// text's characters are collected and compared with Unicode lowercasing.
+fn match_text(tokens: &[Token], tokens_ascii: bool, text: &str, ignore_case: bool) -> bool {
+    if tokens_ascii && text.is_ascii() {
+        let bytes = text.as_bytes();
+        return if ignore_case {
+            // Every literal is ASCII here, so `c as u8` keeps its value.
+            match_tokens(tokens, bytes, |c, b| (c as u8).eq_ignore_ascii_case(&b))
+        } else {
+            match_tokens(tokens, bytes, |c, b| c as u8 == b)
+        };
+    }
+    let chars: Vec<char> = text.chars().collect();
+    if ignore_case {
+        match_tokens(tokens, &chars, |a, b| a.to_lowercase().eq(b.to_lowercase()))
+    } else {
+        match_tokens(tokens, &chars, |a, b| a == b)
+    }
+}
+
 /// Glob matching with backtracking on the last `*`, linear in practice.
-fn match_tokens(tokens: &[Token], text: &[char], ignore_case: bool) -> bool {
-    let same = |a: char, b: char| if ignore_case { a.to_lowercase().eq(b.to_lowercase()) } else { a == b };
+/// `text` has one character per element, and `same` compares a literal of
+/// the pattern with one of them.
+fn match_tokens<T: Copy>(tokens: &[Token], text: &[T], same: impl Fn(char, T) -> bool) -> bool {
     let (mut t, mut s) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while s < text.len() {
         match tokens.get(t) {
             Some(Token::AnyRun) => {
+                // A `*` that ends the pattern matches the rest of the text.
+                if t + 1 == tokens.len() {
+                    return true;
+                }
                 star = Some((t, s));
                 t += 1;
             }
@@ -197,6 +362,28 @@ mod tests {
     fn star_does_not_cross_segments() {
         assert!(!arn("arn:*:s3:::b", "arn:aws:x:s3:::b"));
         assert!(arn("arn:*:s3:::b", "arn:aws-cn:s3:::b"));
+    }
+
+    /// The byte shortcuts of `Shape` must agree with matching token by
+    /// token, including on non-ASCII text, which they leave to the tokens.
+    #[test]
+    fn shapes_agree_with_tokens() {
+        let patterns = ["s3:PutObject", "s3:Put*", "S3:put*", "*", "", "k", "k*", "a?c", "a*c", "arn:aws:s3:::b/*", "arn:*:s3:::b", "dé*"];
+        let texts = ["s3:PutObject", "s3:putobject", "s3:Put", "s3:Pu", "", "k", "K", "\u{212A}", "\u{212A}x", "abc", "ab", "arn:aws:s3:::b/x", "arn:aws:s3:::b", "dé01", "DÉ01"];
+        for pattern in patterns {
+            let compiled = Pattern::compile(pattern, true, None).unwrap();
+            for text in texts {
+                for ignore_case in [false, true] {
+                    let by_tokens = match_text(&compiled.tokens, compiled.ascii, text, ignore_case);
+                    assert_eq!(compiled.matches(text, ignore_case), by_tokens, "{pattern:?} on {text:?}, ignore_case {ignore_case}");
+                }
+            }
+        }
+        assert_eq!(Pattern::compile("s3:Put*", true, None).unwrap().shape, Shape::Prefix(b"s3:Put".as_slice().into()));
+        assert_eq!(Pattern::compile("s3:PutObject", true, None).unwrap().shape, Shape::Exact(b"s3:PutObject".as_slice().into()));
+        assert_eq!(Pattern::compile("s3:?ut*", true, None).unwrap().shape, Shape::General);
+        // Unicode lowercasing makes the Kelvin sign equal `k`, which a byte comparison would miss.
+        assert!(Pattern::compile("k", true, None).unwrap().matches("\u{212A}", true));
     }
 
     #[test]

@@ -37,6 +37,12 @@ impl Context {
         self.entries.get(&key.to_ascii_lowercase()).map(|(_, values)| values.as_slice())
     }
 
+    /// Returns the values of a key given in lowercase, sparing the
+    /// lowercasing that [`Context::get`] does on every call.
+    pub(crate) fn get_lowercase(&self, lowercase_key: &str) -> Option<&[String]> {
+        self.entries.get(lowercase_key).map(|(_, values)| values.as_slice())
+    }
+
     /// Returns the single value of `key`, if it has exactly one.
     pub fn value(&self, key: &str) -> Option<&str> {
         match self.get(key) {
@@ -182,7 +188,36 @@ impl Request {
     /// Returns `true` when the caller is in another account than the
     /// resource, or is anonymous, so that the resource policy must allow.
     pub fn is_cross_account(&self) -> bool {
-        self.caller.account() != Some(self.resource_account.as_str())
+        self.as_ref().is_cross_account()
+    }
+
+    /// Borrows every field, for the evaluator.
+    pub(crate) fn as_ref(&self) -> RequestRef<'_> {
+        RequestRef {
+            caller: &self.caller,
+            action: &self.action,
+            resource: &self.resource,
+            resource_account: &self.resource_account,
+            context: &self.context,
+        }
+    }
+}
+
+/// A [`Request`] with borrowed fields, so that requests that differ only in
+/// the action or the resource share the caller and the context.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RequestRef<'a> {
+    pub caller: &'a Caller,
+    pub action: &'a str,
+    pub resource: &'a str,
+    pub resource_account: &'a str,
+    pub context: &'a Context,
+}
+
+impl RequestRef<'_> {
+    /// [`Request::is_cross_account`].
+    pub(crate) fn is_cross_account(&self) -> bool {
+        self.caller.account() != Some(self.resource_account)
     }
 }
 

@@ -8,7 +8,9 @@
 //! from its properties or, failing that, from a hash of its logical ID, so
 //! the same template always yields the same IDs (`vpce-…`, `subnet-…`).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use ipnet::IpNet;
 use serde_json::{Map, Value as Json};
@@ -45,14 +47,46 @@ impl Default for Environment {
 pub struct Resolver<'t> {
     template: &'t Template,
     environment: Environment,
+    /// Physical IDs already derived, by logical ID, because every `Ref` to
+    /// a resource looks its ID up again and deriving one resolves
+    /// properties and hashes. Only looked up, never iterated.
+    physical_ids: Mutex<HashMap<String, String>>,
+    /// Logical IDs whose physical ID is being derived, innermost last, so
+    /// that a name property referring back to its own resource is caught.
+    deriving: Mutex<Vec<String>>,
+    /// A message for each such self-reference found, in template order.
+    name_cycles: Mutex<Vec<String>>,
 }
 
 type Resolved = Result<Option<Json>, String>;
 
 impl<'t> Resolver<'t> {
     /// Creates a resolver for `template` deployed in `environment`.
+    ///
+    /// Every resource's physical ID is derived here, on this thread, so
+    /// that a cycle through name properties is found once (see
+    /// [`Resolver::name_cycles`]) and later lookups from any thread only
+    /// read the cache.
     pub fn new(template: &'t Template, environment: Environment) -> Resolver<'t> {
-        Resolver { template, environment }
+        let resolver = Resolver {
+            template,
+            environment,
+            physical_ids: Mutex::new(HashMap::new()),
+            deriving: Mutex::new(Vec::new()),
+            name_cycles: Mutex::new(Vec::new()),
+        };
+        for logical_id in template.resources.keys() {
+            resolver.physical_id(logical_id);
+        }
+        resolver
+    }
+
+    /// Returns a message for each resource whose name property refers back
+    /// to the resource itself, directly or through other resources' names.
+    /// CloudFormation rejects such a template as a circular dependency; the
+    /// resolver gives the resource a generated name instead.
+    pub fn name_cycles(&self) -> Vec<String> {
+        lock(&self.name_cycles).clone()
     }
 
     /// Returns the environment the resolver assumes.
@@ -77,8 +111,9 @@ impl<'t> Resolver<'t> {
     /// A message naming the resource and the intrinsic that failed.
     pub fn properties(&self, logical_id: &str) -> Result<Map<String, Json>, String> {
         let Some(resource) = self.template.resources.get(logical_id) else { return Ok(Map::new()) };
-        match self.resolve(&Json::Object(resource.properties.clone())) {
-            Ok(Json::Object(map)) => Ok(map),
+        // Resolved in place, as `resolve` would resolve a copy of the map.
+        match self.resolve_map(&resource.properties, 0) {
+            Ok(Some(Json::Object(map))) => Ok(map),
             Ok(_) => Ok(Map::new()),
             Err(message) => Err(format!("$.Resources.{logical_id}.Properties: {message}")),
         }
@@ -115,16 +150,21 @@ impl<'t> Resolver<'t> {
                 }
                 Ok(Some(Json::Array(resolved)))
             }
-            Json::Object(map) if map.len() == 1 => {
-                let (key, argument) = map.iter().next().expect("one entry");
-                match self.intrinsic(key, argument, depth)? {
-                    Some(result) => Ok(result),
-                    None => self.resolve_object(map, depth),
-                }
-            }
-            Json::Object(map) => self.resolve_object(map, depth),
+            Json::Object(map) => self.resolve_map(map, depth),
             other => Ok(Some(other.clone())),
         }
+    }
+
+    /// Resolves an object: an intrinsic when it has one key that names one,
+    /// otherwise each of its values.
+    fn resolve_map(&self, map: &Map<String, Json>, depth: usize) -> Resolved {
+        if map.len() == 1 {
+            let (key, argument) = map.iter().next().expect("one entry");
+            if let Some(result) = self.intrinsic(key, argument, depth)? {
+                return Ok(result);
+            }
+        }
+        self.resolve_object(map, depth)
     }
 
     fn resolve_object(&self, map: &Map<String, Json>, depth: usize) -> Resolved {
@@ -316,7 +356,7 @@ impl<'t> Resolver<'t> {
                     return Ok(Some(parameter.default.clone().unwrap_or_else(|| Json::String(format!("unresolved-parameter-{name}")))));
                 }
                 if self.template.resources.contains_key(name) {
-                    return Ok(Some(Json::String(self.physical_id(name))));
+                    return Ok(Some(Json::String(self.checked_physical_id(name)?)));
                 }
                 return Err(format!("Ref to `{name}`, which is neither a parameter nor a resource"));
             }
@@ -326,6 +366,47 @@ impl<'t> Resolver<'t> {
 
     /// Returns the physical ID a resource's `Ref` stands for.
     pub fn physical_id(&self, logical_id: &str) -> String {
+        self.checked_physical_id(logical_id).unwrap_or_else(|_| self.generated_fallback(logical_id))
+    }
+
+    /// Returns the physical ID, or an error when deriving it needs the ID
+    /// itself: a name property such as `BucketName: {"Ref": <the bucket>}`.
+    fn checked_physical_id(&self, logical_id: &str) -> Result<String, String> {
+        if let Some(id) = lock(&self.physical_ids).get(logical_id) {
+            return Ok(id.clone());
+        }
+        {
+            let mut deriving = lock(&self.deriving);
+            if let Some(start) = deriving.iter().position(|id| id == logical_id) {
+                let mut chain = deriving[start..].to_vec();
+                chain.push(logical_id.to_owned());
+                let message = format!(
+                    "the name of resource `{logical_id}` refers back to it ({}); CloudFormation rejects this circular dependency, so remove the reference from the name property",
+                    chain.join(" -> ")
+                );
+                lock(&self.name_cycles).push(message.clone());
+                return Err(message);
+            }
+            deriving.push(logical_id.to_owned());
+        }
+        // Derived without holding a lock, because deriving can resolve a
+        // `Ref` to another resource and so call this method again.
+        let id = self.derive_physical_id(logical_id);
+        lock(&self.deriving).pop();
+        lock(&self.physical_ids).insert(logical_id.to_owned(), id.clone());
+        Ok(id)
+    }
+
+    /// Returns the name a resource gets when its name property cannot be
+    /// resolved, as if the property were not set.
+    fn generated_fallback(&self, logical_id: &str) -> String {
+        match self.template.resources.get(logical_id).map(|resource| resource.resource_type.as_str()) {
+            Some("AWS::S3::Bucket") => generated_bucket_name(&self.environment.stack_name, logical_id),
+            _ => self.generated_name(logical_id),
+        }
+    }
+
+    fn derive_physical_id(&self, logical_id: &str) -> String {
         let Some(resource) = self.template.resources.get(logical_id) else { return logical_id.to_owned() };
         let named = |property: &str| resource.properties.get(property).and_then(|value| self.resolve(value).ok()).and_then(|v| v.as_str().map(str::to_owned));
         let environment = &self.environment;
@@ -363,7 +444,7 @@ impl<'t> Resolver<'t> {
             .ok_or_else(|| format!("Fn::GetAtt of `{logical_id}`, which is not a resource"))?;
         let environment = &self.environment;
         let (partition, account) = (&environment.partition, &environment.account);
-        let id = self.physical_id(logical_id);
+        let id = self.checked_physical_id(logical_id)?;
         let property = |name: &str| resource.properties.get(name).and_then(|value| self.resolve(value).ok());
         let path = property("Path").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "/".to_owned());
         let value = match (resource.resource_type.as_str(), attribute) {
@@ -471,9 +552,15 @@ fn id_prefix(resource_type: &str) -> Option<&'static str> {
 
 /// Returns `length` lowercase hex digits derived from `seed`.
 fn hex_id(seed: &str, length: usize) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(seed.as_bytes());
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-    hex[..length.min(hex.len())].to_owned()
+    let mut hex = String::with_capacity(2 * digest.len());
+    for byte in digest {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    hex.truncate(length);
+    hex
 }
 
 fn hash_byte(seed: &str) -> u8 {
@@ -487,6 +574,12 @@ fn generated_bucket_name(stack: &str, logical_id: &str) -> String {
     let mut name = format!("{}-{}", clean(stack), clean(logical_id));
     name.truncate(63 - 13);
     format!("{name}-{}", hex_id(logical_id, 12))
+}
+
+/// Locks `mutex`, also after a thread panicked while holding it, because
+/// every value kept under these locks is whole between statements.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -538,6 +631,36 @@ mod tests {
         let bucket = resolver.physical_id("Logs");
         assert!(bucket.starts_with("vaultgate-logs-"), "{bucket}");
         assert!(bucket.len() <= 63, "{bucket}");
+    }
+
+    #[test]
+    fn self_named_bucket_reported() {
+        let template = template(json!({"Resources": {
+            "Logs": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": {"Ref": "Logs"}}}
+        }}));
+
+        let resolver = Resolver::new(&template, Environment::default());
+
+        let cycles = resolver.name_cycles();
+        assert_eq!(cycles.len(), 1, "{cycles:#?}");
+        assert!(cycles[0].contains("(Logs -> Logs)"), "{}", cycles[0]);
+        assert!(resolver.physical_id("Logs").starts_with("vaultgate-logs-"), "an unnamed bucket's name is generated");
+    }
+
+    #[test]
+    fn name_cycle_through_attribute_reported() {
+        let template = template(json!({"Resources": {
+            "First": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": {"Fn::GetAtt": ["Second", "Arn"]}}},
+            "Second": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": {"Ref": "First"}}},
+            "Plain": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "plain"}}
+        }}));
+
+        let resolver = Resolver::new(&template, Environment::default());
+
+        let cycles = resolver.name_cycles();
+        assert_eq!(cycles.len(), 1, "{cycles:#?}");
+        assert!(cycles[0].contains("(First -> Second -> First)"), "{}", cycles[0]);
+        assert_eq!(resolver.physical_id("Plain"), "plain");
     }
 
     #[test]

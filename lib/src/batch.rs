@@ -1,0 +1,191 @@
+//! Writing the templates of many stacks into one directory as one batch.
+//! Each stack is synthesized and its template written under a temporary
+//! name as soon as it is added, so only one template at a time is in
+//! memory. The files are renamed into place only when every stack has
+//! passed, so a failure leaves no template behind. [`App::write_to_dir`]
+//! is built on it, and a program that builds its stacks one by one can use it
+//! directly to keep no more than one construct tree at a time.
+//!
+//! [`App::write_to_dir`]: crate::App::write_to_dir
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use indexmap::{IndexMap, IndexSet};
+
+use crate::error::Error;
+use crate::stack::Stack;
+use crate::template::Format;
+use crate::validate::Problem;
+use crate::write::{commit_all, template_path, StagedFile};
+
+/// Templates synthesized and written under temporary names, waiting to be
+/// renamed into place together by [`TemplateBatch::commit`].
+///
+/// Stacks may be added from several threads at once: the batch is `Sync`,
+/// and [`TemplateBatch::add`] synthesizes outside its lock. Problems are
+/// reported in the order the stacks were added, so a program that needs the
+/// same report on every run adds them from one thread or uses
+/// [`App::write_to_dir`](crate::App::write_to_dir).
+///
+/// ```
+/// use vaultgate_core::batch::TemplateBatch;
+/// use vaultgate_core::template::Resource;
+/// use vaultgate_core::{Format, Stack};
+///
+/// let directory = tempfile::tempdir().unwrap();
+/// let batch = TemplateBatch::new(directory.path(), Format::Json);
+/// for name in ["Backup-1", "Backup-2"] {
+///     // Each stack is dropped once added; only its temporary file remains.
+///     let mut stack = Stack::new(name);
+///     stack.root().add_resource("Alerts", Resource::new("AWS::SNS::Topic")).unwrap();
+///     batch.add(&stack).unwrap();
+/// }
+/// let written = batch.commit().unwrap();
+/// assert_eq!(written[1], directory.path().join("Backup-2.template.json"));
+/// ```
+#[derive(Debug)]
+pub struct TemplateBatch {
+    directory: PathBuf,
+    format: Format,
+    /// Position the next [`TemplateBatch::add`] reports its stack at.
+    next_position: AtomicUsize,
+    entries: Mutex<Vec<Entry>>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    /// Position among the added stacks, which orders the report.
+    position: usize,
+    name: String,
+    outcome: Outcome,
+}
+
+#[derive(Debug)]
+enum Outcome {
+    Staged(StagedFile),
+    Invalid(Vec<Problem>),
+}
+
+impl TemplateBatch {
+    /// Creates an empty batch that writes `NAME.template.json` (or `.yaml`)
+    /// files into `directory`.
+    pub fn new(directory: impl Into<PathBuf>, format: Format) -> TemplateBatch {
+        TemplateBatch {
+            directory: directory.into(),
+            format,
+            next_position: AtomicUsize::new(0),
+            entries: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Synthesizes `stack` and writes its template under a temporary name in
+    /// the batch's directory. A stack that fails validation is not an error
+    /// here: its problems are kept and reported by [`TemplateBatch::commit`]
+    /// together with every other stack's.
+    ///
+    /// # Errors
+    /// [`Error::UnsafeFileName`] when the stack's name would not make a plain
+    /// file name, [`Error::Io`] when the directory does not exist or the
+    /// file cannot be written, and any other error of [`Stack::synth`]
+    /// except [`Error::Invalid`].
+    pub fn add(&self, stack: &Stack) -> Result<(), Error> {
+        let position = self.next_position.fetch_add(1, Ordering::Relaxed);
+        self.add_at(position, stack)
+    }
+
+    /// Adds `stack` as [`TemplateBatch::add`] does, reported at `position`
+    /// among the batch's stacks instead of after those added before it.
+    pub(crate) fn add_at(&self, position: usize, stack: &Stack) -> Result<(), Error> {
+        let outcome = match stack.synth() {
+            Ok(synthesized) => {
+                let path = template_path(&self.directory, stack.name(), self.format)?;
+                let text = synthesized.template.to_string_in(self.format);
+                drop(synthesized);
+                Outcome::Staged(StagedFile::write(&path, text.as_bytes())?)
+            }
+            Err(Error::Invalid { problems, .. }) => Outcome::Invalid(problems),
+            Err(other) => return Err(other),
+        };
+        self.lock().push(Entry { position, name: stack.name().to_owned(), outcome });
+        Ok(())
+    }
+
+    /// Renames every template into place and returns their paths in the
+    /// order the stacks were added. When any stack failed, or two stacks
+    /// would write the same file, nothing is renamed and every temporary
+    /// file is removed.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] carrying the first failing stack's name and the
+    /// problems of every stack: repeated names first, then each stack's in
+    /// the order they were added. [`Error::Io`] when a file cannot be
+    /// flushed or renamed; the files renamed before it stay.
+    pub fn commit(self) -> Result<Vec<PathBuf>, Error> {
+        let mut entries = self.entries.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.sort_by_key(|entry| entry.position);
+
+        let (mut first_failed, mut problems) = duplicate_name_problems(entries.iter().map(|entry| entry.name.as_str()));
+        let mut staged = Vec::with_capacity(entries.len());
+        for entry in entries {
+            match entry.outcome {
+                Outcome::Staged(file) => staged.push(file),
+                Outcome::Invalid(stack_problems) => {
+                    first_failed.get_or_insert(entry.name);
+                    problems.extend(stack_problems);
+                }
+            }
+        }
+        if let Some(stack) = first_failed {
+            return Err(Error::Invalid { stack, problems });
+        }
+
+        let paths = staged.iter().map(|file| file.destination().to_path_buf()).collect();
+        commit_all(staged)?;
+        Ok(paths)
+    }
+
+    /// Returns the directory the templates are written into.
+    pub fn directory(&self) -> &Path {
+        &self.directory
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
+        // A thread that panicked while holding the lock left the list
+        // whole, because pushing is the only thing done under it.
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Reports stack names used more than once, and names that differ only in
+/// case, because each stack is written to a file named after it and such
+/// files collide (the latter on case-insensitive file systems). Returns the
+/// first such name with the problems.
+pub(crate) fn duplicate_name_problems<'a>(names: impl Iterator<Item = &'a str>) -> (Option<String>, Vec<Problem>) {
+    let mut groups: IndexMap<String, Vec<&str>> = IndexMap::new();
+    for name in names {
+        groups.entry(name.to_ascii_lowercase()).or_default().push(name);
+    }
+    let mut first = None;
+    let mut problems = Vec::new();
+    for names in groups.values().filter(|names| names.len() > 1) {
+        first.get_or_insert_with(|| names[0].to_owned());
+        let distinct: IndexSet<&str> = names.iter().copied().collect();
+        let message = if distinct.len() == 1 {
+            format!(
+                "stack name {:?} is used by {} stacks, but each stack is written to its own `NAME.template.json`; give each stack a unique name",
+                names[0],
+                names.len()
+            )
+        } else {
+            let shown: Vec<String> = distinct.iter().map(|name| format!("{name:?}")).collect();
+            format!(
+                "stack names {} differ only in case, so their template files collide on case-insensitive file systems; give each stack a name that differs in more than case",
+                shown.join(", ")
+            )
+        };
+        problems.push(Problem::error(None, None, message));
+    }
+    (first, problems)
+}

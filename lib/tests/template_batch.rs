@@ -1,0 +1,171 @@
+//! `TemplateBatch` and `App::write_to_dir` write every template or none:
+//! files appear under their final names only after every stack has passed,
+//! the bytes match `Stack::synth`, and the report follows stack order
+//! whatever the number of threads.
+
+use std::fs;
+use std::path::Path;
+
+use vaultgate_core::batch::TemplateBatch;
+use vaultgate_core::template::Resource;
+use vaultgate_core::{App, Error, Expr, Format, Stack};
+
+/// A stack with a topic and an output, valid unless `broken`, in which case
+/// the output refers to `Missing` followed by the stack name's letters and
+/// digits, a resource that does not exist.
+fn stack(name: &str, broken: bool) -> Stack {
+    let mut stack = Stack::new(name);
+    let mut root = stack.root();
+    let topic = root.add_resource("Alerts", Resource::new("AWS::SNS::Topic")).unwrap();
+    let target = if broken { format!("Missing{}", name.replace('-', "")) } else { topic.as_str().to_owned() };
+    root.add_output("TopicArn", Expr::reference(&target), "Alert topic").unwrap();
+    stack
+}
+
+fn file_names(directory: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        fs::read_dir(directory).unwrap().map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+fn app_of(count: usize, broken: &[usize]) -> App {
+    let mut app = App::new();
+    for index in 0..count {
+        app.add_stack(stack(&format!("Stack-{index:02}"), broken.contains(&index)));
+    }
+    app
+}
+
+#[test]
+fn app_files_match_synth() {
+    let app = app_of(12, &[]);
+    let directory = tempfile::tempdir().unwrap();
+
+    let written = app.write_to_dir(directory.path(), Format::Json).unwrap();
+
+    assert_eq!(written.len(), 12);
+    for (stack, path) in app.stacks().iter().zip(&written) {
+        assert_eq!(path, &directory.path().join(format!("{}.template.json", stack.name())));
+        let expected = stack.synth().unwrap().to_json_string();
+        assert_eq!(fs::read_to_string(path).unwrap(), expected, "{}", path.display());
+    }
+    assert_eq!(file_names(directory.path()).len(), 12, "temporary files left behind");
+}
+
+#[test]
+fn app_invalid_stack_writes_nothing() {
+    let app = app_of(12, &[3, 9]);
+    let directory = tempfile::tempdir().unwrap();
+
+    let err = app.write_to_dir(directory.path(), Format::Json).unwrap_err();
+
+    let Error::Invalid { stack, problems } = err else { panic!("expected Error::Invalid, got {err:?}") };
+    assert_eq!(stack, "Stack-03");
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].to_string().contains("MissingStack03"), "{}", problems[0]);
+    assert!(problems[1].to_string().contains("MissingStack09"), "{}", problems[1]);
+    assert_eq!(file_names(directory.path()), Vec::<String>::new());
+}
+
+#[test]
+fn app_keeps_old_files_on_failure() {
+    let directory = tempfile::tempdir().unwrap();
+    let old = directory.path().join("Stack-00.template.json");
+    fs::write(&old, "old\n").unwrap();
+
+    app_of(4, &[2]).write_to_dir(directory.path(), Format::Json).unwrap_err();
+
+    assert_eq!(fs::read_to_string(&old).unwrap(), "old\n");
+    assert_eq!(file_names(directory.path()), ["Stack-00.template.json"]);
+}
+
+#[test]
+fn app_missing_directory_named() {
+    let directory = tempfile::tempdir().unwrap();
+    let missing = directory.path().join("missing");
+
+    let message = app_of(3, &[]).write_to_dir(&missing, Format::Json).unwrap_err().to_string();
+
+    assert!(message.contains(&format!("directory `{}` does not exist", missing.display())), "{message}");
+    assert_eq!(file_names(directory.path()), Vec::<String>::new());
+}
+
+#[test]
+fn batch_reports_in_added_order() {
+    let directory = tempfile::tempdir().unwrap();
+    let batch = TemplateBatch::new(directory.path(), Format::Yaml);
+    batch.add(&stack("Zeta", true)).unwrap();
+    batch.add(&stack("Alpha", false)).unwrap();
+    batch.add(&stack("Beta", true)).unwrap();
+
+    let Error::Invalid { stack, problems } = batch.commit().unwrap_err() else { panic!("expected Error::Invalid") };
+
+    assert_eq!(stack, "Zeta");
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].to_string().contains("MissingZeta"), "{}", problems[0]);
+    assert!(problems[1].to_string().contains("MissingBeta"), "{}", problems[1]);
+    assert_eq!(file_names(directory.path()), Vec::<String>::new());
+}
+
+#[test]
+fn batch_rejects_repeated_name() {
+    let directory = tempfile::tempdir().unwrap();
+    let batch = TemplateBatch::new(directory.path(), Format::Json);
+    batch.add(&stack("Backup", false)).unwrap();
+    batch.add(&stack("backup", false)).unwrap();
+
+    let message = batch.commit().unwrap_err().to_string();
+
+    assert!(message.contains("\"Backup\", \"backup\" differ only in case"), "{message}");
+    assert_eq!(file_names(directory.path()), Vec::<String>::new());
+}
+
+#[test]
+fn batch_shared_across_threads() {
+    let directory = tempfile::tempdir().unwrap();
+    let batch = TemplateBatch::new(directory.path(), Format::Json);
+
+    std::thread::scope(|scope| {
+        for thread in 0..4 {
+            let batch = &batch;
+            scope.spawn(move || {
+                for index in 0..5 {
+                    batch.add(&stack(&format!("T{thread}-{index}"), false)).unwrap();
+                }
+            });
+        }
+    });
+    let written = batch.commit().unwrap();
+
+    assert_eq!(written.len(), 20);
+    assert_eq!(file_names(directory.path()).len(), 20);
+}
+
+#[test]
+fn batch_dropped_removes_temporary_files() {
+    let directory = tempfile::tempdir().unwrap();
+    let batch = TemplateBatch::new(directory.path(), Format::Json);
+    batch.add(&stack("Backup", false)).unwrap();
+    assert_eq!(file_names(directory.path()).len(), 1, "the template is staged under a temporary name");
+
+    drop(batch);
+
+    assert_eq!(file_names(directory.path()), Vec::<String>::new());
+}
+
+#[test]
+fn batch_rename_failure_names_destination() {
+    let directory = tempfile::tempdir().unwrap();
+    let batch = TemplateBatch::new(directory.path(), Format::Json);
+    batch.add(&stack("Backup", false)).unwrap();
+    // A directory created after staging makes the rename fail.
+    let destination = directory.path().join("Backup.template.json");
+    fs::create_dir(&destination).unwrap();
+    fs::write(destination.join("keep"), "x").unwrap();
+
+    let message = batch.commit().unwrap_err().to_string();
+
+    assert!(message.contains(&format!("`{}`", destination.display())), "{message}");
+    assert_eq!(file_names(directory.path()), ["Backup.template.json"]);
+}
