@@ -74,9 +74,10 @@ impl BackupConfig {
         }
     }
 
-    /// Collects every invalid setting, the architecture's props included,
-    /// so that one run reports all of them.
-    fn check(&self, checker: &mut PropChecker) {
+    /// Collects every invalid setting, the architecture's `props` (made by
+    /// [`BackupConfig::architecture_props`]) included, so that one run
+    /// reports all of them.
+    fn check(&self, props: &BackupArchitectureProps, checker: &mut PropChecker) {
         let violations = stack_name_violations(&self.stack_name);
         if !violations.is_empty() {
             checker.reject("stack_name", format!("{:?}", self.stack_name), format!("invalid CloudFormation stack name: {}", violations.join("; ")));
@@ -90,7 +91,7 @@ impl BackupConfig {
                 checker.reject(&format!("tags.{key}"), format!("{value:?}"), format!("invalid tag: {}", violations.join("; ")));
             }
         }
-        self.architecture_props().check(checker);
+        props.check(checker);
     }
 
     /// Builds the stack.
@@ -99,8 +100,9 @@ impl BackupConfig {
     /// [`ConstructError::InvalidProps`] listing every invalid setting, with
     /// its field name as written in the settings file.
     pub fn build(&self) -> Result<Stack, ConstructError> {
+        let props = self.architecture_props();
         let mut checker = PropChecker::default();
-        self.check(&mut checker);
+        self.check(&props, &mut checker);
         checker.finish(self.stack_name.clone())?;
 
         let mut stack = Stack::new(&self.stack_name);
@@ -108,7 +110,7 @@ impl BackupConfig {
         for (key, value) in &self.tags {
             stack.add_tag(key, value);
         }
-        BackupArchitecture::new(&mut stack.root(), ARCHITECTURE_ID, &self.architecture_props())?;
+        BackupArchitecture::new(&mut stack.root(), ARCHITECTURE_ID, &props)?;
         Ok(stack)
     }
 }
