@@ -3,12 +3,11 @@
 //! the same environment variables as the reference apps it is compared with:
 //!
 //! - `MODE`: `default` (one default stack), `big` (the default architecture
-//!   plus `EXTRA` private subnets attached to its endpoint), `many`
-//!   (`STACKS` default stacks, each built, synthesized and written under a
-//!   temporary name before the next is built, with a [`TemplateBatch`] shared
-//!   by one thread per core) or `many-app` (the same stacks all built first
-//!   into one [`App`], then written with `App::write_to_dir`). Default:
-//!   `default`.
+//!   plus `EXTRA` private subnets attached to its endpoint), `many` or
+//!   `many-app`. Default: `default`. `many` builds `STACKS` default stacks
+//!   on one thread per core and adds each to a shared [`TemplateBatch`] as
+//!   soon as it is built. `many-app` builds the same stacks into one
+//!   [`App`] first and writes them with `App::write_to_dir`.
 //! - `EXTRA`: extra subnets of `big`, three resources each. Default: as
 //!   many as fit in 445 resources, the size of the reference apps' big
 //!   stack.
@@ -28,7 +27,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use vaultgate::batch::TemplateBatch;
-use vaultgate::{App, Format};
+use vaultgate::{App, Format, Stack};
 
 #[path = "../benches/support/stacks.rs"]
 mod stacks;
@@ -51,6 +50,16 @@ fn write_app(app: &App, out: &Path) -> Result<(usize, usize), Box<dyn Error>> {
     Ok((app.stacks().len(), resources))
 }
 
+/// Writes one stack, moving it into its template as `vaultgate synth`
+/// does, and returns the number of stacks and resources.
+fn write_stack(stack: Stack, out: &Path) -> Result<(usize, usize), Box<dyn Error>> {
+    let resources = stack.resource_count();
+    let batch = TemplateBatch::new(out, Format::Json);
+    batch.add(stack)?;
+    batch.commit()?;
+    Ok((1, resources))
+}
+
 /// Builds `count` default stacks on one thread per core, adds each to a
 /// batch as soon as it is built, and drops it, so that only one construct
 /// tree per thread exists at a time. Returns the number of resources.
@@ -71,7 +80,7 @@ fn write_streamed(count: usize, out: &Path) -> Result<usize, Box<dyn Error>> {
                     .map_err(|err| err.to_string())
                     .and_then(|stack| {
                         resources.fetch_add(stack.resource_count(), Ordering::Relaxed);
-                        batch.add(&stack).map_err(|err| err.to_string())
+                        batch.add(stack).map_err(|err| err.to_string())
                     });
                 if let Err(message) = added {
                     failure.lock().expect("no thread panics while holding the lock").get_or_insert(message);
@@ -94,18 +103,14 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let (stack_count, resources) = match mode.as_str() {
         "default" => {
-            let mut app = App::new();
-            app.add_stack(stacks::default_stack("BackupStack")?);
-            write_app(&app, &out)?
+            write_stack(stacks::default_stack("BackupStack")?, &out)?
         }
         "big" => {
             let extra = count_from_env("EXTRA", stacks::extra_subnets_for(445))?;
             if extra > 246 {
                 return Err(format!("invalid EXTRA={extra}: at most 246 extra /24 subnets fit in the VPC").into());
             }
-            let mut app = App::new();
-            app.add_stack(stacks::big_stack("BigStack", extra)?);
-            write_app(&app, &out)?
+            write_stack(stacks::big_stack("BigStack", extra)?, &out)?
         }
         "many" => {
             let count = count_from_env("STACKS", 50)?;

@@ -65,7 +65,8 @@ pub fn run(args: &SynthArgs) -> Result<(), CliError> {
     };
 
     let stack = config.build()?;
-    let synthesized = stack.synth()?;
+    // The stack is not needed afterwards, so it moves into its template.
+    let synthesized = stack.into_synth()?;
     for warning in &synthesized.warnings {
         eprintln!("warning: {warning}");
     }

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use indexmap::{IndexMap, IndexSet};
 
 use crate::error::Error;
-use crate::stack::Stack;
+use crate::stack::{Stack, Synthesized};
 use crate::template::Format;
 use crate::validate::Problem;
 use crate::write::{commit_all, template_path, StagedFile};
@@ -37,10 +37,10 @@ use crate::write::{commit_all, template_path, StagedFile};
 /// let directory = tempfile::tempdir().unwrap();
 /// let batch = TemplateBatch::new(directory.path(), Format::Json);
 /// for name in ["Backup-1", "Backup-2"] {
-///     // Each stack is dropped once added; only its temporary file remains.
+///     // Each stack moves into the batch; only its temporary file remains.
 ///     let mut stack = Stack::new(name);
 ///     stack.root().add_resource("Alerts", Resource::new("AWS::SNS::Topic")).unwrap();
-///     batch.add(&stack).unwrap();
+///     batch.add(stack).unwrap();
 /// }
 /// let written = batch.commit().unwrap();
 /// assert_eq!(written[1], directory.path().join("Backup-2.template.json"));
@@ -81,26 +81,36 @@ impl TemplateBatch {
     }
 
     /// Synthesizes `stack` and writes its template under a temporary name in
-    /// the batch's directory. A stack that fails validation is not an error
-    /// here: its problems are kept and reported by [`TemplateBatch::commit`]
-    /// together with every other stack's.
+    /// the batch's directory. The stack moves into its template (see
+    /// [`Stack::into_synth`]) and is gone once added. A stack that fails
+    /// validation is not an error here: its problems are kept and reported
+    /// by [`TemplateBatch::commit`] together with every other stack's.
     ///
     /// # Errors
     /// [`Error::UnsafeFileName`] when the stack's name would not make a plain
     /// file name, [`Error::Io`] when the directory does not exist or the
     /// file cannot be written, and any other error of [`Stack::synth`]
     /// except [`Error::Invalid`].
-    pub fn add(&self, stack: &Stack) -> Result<(), Error> {
+    pub fn add(&self, stack: Stack) -> Result<(), Error> {
         let position = self.next_position.fetch_add(1, Ordering::Relaxed);
-        self.add_at(position, stack)
+        let name = stack.name().to_owned();
+        let synthesized = stack.into_synth();
+        self.stage(position, name, synthesized)
     }
 
-    /// Adds `stack` as [`TemplateBatch::add`] does, reported at `position`
-    /// among the batch's stacks instead of after those added before it.
+    /// Adds a copy of `stack` as [`TemplateBatch::add`] does, reported at
+    /// `position` among the batch's stacks instead of after those added
+    /// before it.
     pub(crate) fn add_at(&self, position: usize, stack: &Stack) -> Result<(), Error> {
-        let outcome = match stack.synth() {
+        self.stage(position, stack.name().to_owned(), stack.synth())
+    }
+
+    /// Writes a synthesized template under a temporary name, or keeps the
+    /// problems of a stack that failed.
+    fn stage(&self, position: usize, name: String, synthesized: Result<Synthesized, Error>) -> Result<(), Error> {
+        let outcome = match synthesized {
             Ok(synthesized) => {
-                let path = template_path(&self.directory, stack.name(), self.format)?;
+                let path = template_path(&self.directory, &name, self.format)?;
                 let text = synthesized.template.to_string_in(self.format);
                 drop(synthesized);
                 Outcome::Staged(StagedFile::write(&path, text.as_bytes())?)
@@ -108,7 +118,7 @@ impl TemplateBatch {
             Err(Error::Invalid { problems, .. }) => Outcome::Invalid(problems),
             Err(other) => return Err(other),
         };
-        self.lock().push(Entry { position, name: stack.name().to_owned(), outcome });
+        self.lock().push(Entry { position, name, outcome });
         Ok(())
     }
 

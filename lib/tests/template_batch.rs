@@ -95,9 +95,9 @@ fn app_missing_directory_named() {
 fn batch_reports_in_added_order() {
     let directory = tempfile::tempdir().unwrap();
     let batch = TemplateBatch::new(directory.path(), Format::Yaml);
-    batch.add(&stack("Zeta", true)).unwrap();
-    batch.add(&stack("Alpha", false)).unwrap();
-    batch.add(&stack("Beta", true)).unwrap();
+    batch.add(stack("Zeta", true)).unwrap();
+    batch.add(stack("Alpha", false)).unwrap();
+    batch.add(stack("Beta", true)).unwrap();
 
     let Error::Invalid { stack, problems } = batch.commit().unwrap_err() else { panic!("expected Error::Invalid") };
 
@@ -112,8 +112,8 @@ fn batch_reports_in_added_order() {
 fn batch_rejects_repeated_name() {
     let directory = tempfile::tempdir().unwrap();
     let batch = TemplateBatch::new(directory.path(), Format::Json);
-    batch.add(&stack("Backup", false)).unwrap();
-    batch.add(&stack("backup", false)).unwrap();
+    batch.add(stack("Backup", false)).unwrap();
+    batch.add(stack("backup", false)).unwrap();
 
     let message = batch.commit().unwrap_err().to_string();
 
@@ -131,7 +131,7 @@ fn batch_shared_across_threads() {
             let batch = &batch;
             scope.spawn(move || {
                 for index in 0..5 {
-                    batch.add(&stack(&format!("T{thread}-{index}"), false)).unwrap();
+                    batch.add(stack(&format!("T{thread}-{index}"), false)).unwrap();
                 }
             });
         }
@@ -146,7 +146,7 @@ fn batch_shared_across_threads() {
 fn batch_dropped_removes_temporary_files() {
     let directory = tempfile::tempdir().unwrap();
     let batch = TemplateBatch::new(directory.path(), Format::Json);
-    batch.add(&stack("Backup", false)).unwrap();
+    batch.add(stack("Backup", false)).unwrap();
     assert_eq!(file_names(directory.path()).len(), 1, "the template is staged under a temporary name");
 
     drop(batch);
@@ -158,7 +158,7 @@ fn batch_dropped_removes_temporary_files() {
 fn batch_rename_failure_names_destination() {
     let directory = tempfile::tempdir().unwrap();
     let batch = TemplateBatch::new(directory.path(), Format::Json);
-    batch.add(&stack("Backup", false)).unwrap();
+    batch.add(stack("Backup", false)).unwrap();
     // A directory created after staging makes the rename fail.
     let destination = directory.path().join("Backup.template.json");
     fs::create_dir(&destination).unwrap();
