@@ -60,6 +60,11 @@ pub struct Resolver<'t> {
 
 type Resolved = Result<Option<Json>, String>;
 
+/// Maximum number of resources whose names are derived one inside another,
+/// because each link recurses and a long enough chain would overflow the
+/// thread's stack. Real templates chain two or three names.
+const MAX_NAME_CHAIN: usize = 64;
+
 impl<'t> Resolver<'t> {
     /// Creates a resolver for `template` deployed in `environment`.
     ///
@@ -82,7 +87,8 @@ impl<'t> Resolver<'t> {
     }
 
     /// Returns a message for each resource whose name property refers back
-    /// to the resource itself, directly or through other resources' names.
+    /// to the resource itself, directly or through other resources' names,
+    /// and for each chain of names longer than 64 resources.
     /// CloudFormation rejects such a template as a circular dependency; the
     /// resolver gives the resource a generated name instead.
     pub fn name_cycles(&self) -> Vec<String> {
@@ -387,6 +393,14 @@ impl<'t> Resolver<'t> {
                 lock(&self.name_cycles).push(message.clone());
                 return Err(message);
             }
+            if deriving.len() >= MAX_NAME_CHAIN {
+                let message = format!(
+                    "the name of resource `{}` depends on a chain of more than {MAX_NAME_CHAIN} other resources' names (through `{logical_id}`); shorten the chain of name references",
+                    deriving[0]
+                );
+                lock(&self.name_cycles).push(message.clone());
+                return Err(message);
+            }
             deriving.push(logical_id.to_owned());
         }
         // Derived without holding a lock, because deriving can resolve a
@@ -661,6 +675,24 @@ mod tests {
         assert_eq!(cycles.len(), 1, "{cycles:#?}");
         assert!(cycles[0].contains("(First -> Second -> First)"), "{}", cycles[0]);
         assert_eq!(resolver.physical_id("Plain"), "plain");
+    }
+
+    #[test]
+    fn long_name_chain_reported() {
+        // R0 is named after R1, R1 after R2, and so on: deriving R0 first
+        // recurses through the whole chain.
+        let mut resources = serde_json::Map::new();
+        for index in 0..1000 {
+            let name = if index == 999 { json!("last") } else { json!({"Ref": format!("R{}", index + 1)}) };
+            resources.insert(format!("R{index}"), json!({"Type": "AWS::IAM::Role", "Properties": {"RoleName": name}}));
+        }
+        let template = template(json!({"Resources": resources}));
+
+        let resolver = Resolver::new(&template, Environment::default());
+
+        let cycles = resolver.name_cycles();
+        assert!(!cycles.is_empty());
+        assert!(cycles[0].contains("more than 64 other resources' names"), "{}", cycles[0]);
     }
 
     #[test]
