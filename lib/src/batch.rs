@@ -66,6 +66,9 @@ struct Entry {
 enum Outcome {
     Staged(StagedFile),
     Invalid(Vec<Problem>),
+    /// `add` returned this error, kept so that a caller who goes on to
+    /// commit gets no partial set of templates.
+    Failed(String),
 }
 
 impl TemplateBatch {
@@ -108,18 +111,19 @@ impl TemplateBatch {
     /// Writes a synthesized template under a temporary name, or keeps the
     /// problems of a stack that failed.
     fn stage(&self, position: usize, name: String, synthesized: Result<Synthesized, Error>) -> Result<(), Error> {
-        let outcome = match synthesized {
-            Ok(synthesized) => {
-                let path = template_path(&self.directory, &name, self.format)?;
-                let text = synthesized.template.to_string_in(self.format);
-                drop(synthesized);
-                Outcome::Staged(StagedFile::write(&path, text.as_bytes())?)
-            }
-            Err(Error::Invalid { problems, .. }) => Outcome::Invalid(problems),
-            Err(other) => return Err(other),
+        let staged = synthesized.and_then(|synthesized| {
+            let path = template_path(&self.directory, &name, self.format)?;
+            let text = synthesized.template.to_string_in(self.format);
+            drop(synthesized);
+            StagedFile::write(&path, text.as_bytes())
+        });
+        let (outcome, result) = match staged {
+            Ok(file) => (Outcome::Staged(file), Ok(())),
+            Err(Error::Invalid { problems, .. }) => (Outcome::Invalid(problems), Ok(())),
+            Err(other) => (Outcome::Failed(other.to_string()), Err(other)),
         };
         self.lock().push(Entry { position, name, outcome });
-        Ok(())
+        result
     }
 
     /// Renames every template into place and returns their paths in the
@@ -138,14 +142,30 @@ impl TemplateBatch {
 
         let (mut first_failed, mut problems) = duplicate_name_problems(entries.iter().map(|entry| entry.name.as_str()));
         let mut staged = Vec::with_capacity(entries.len());
+        let mut staged_names = Vec::with_capacity(entries.len());
         for entry in entries {
             match entry.outcome {
-                Outcome::Staged(file) => staged.push(file),
+                Outcome::Staged(file) => {
+                    staged.push(file);
+                    staged_names.push(entry.name);
+                }
                 Outcome::Invalid(stack_problems) => {
                     first_failed.get_or_insert(entry.name);
                     problems.extend(stack_problems);
                 }
+                Outcome::Failed(message) => {
+                    problems.push(Problem::error(
+                        None,
+                        None,
+                        format!("stack {:?} was not written: {message}; fix that and add the stack again", entry.name),
+                    ));
+                    first_failed.get_or_insert(entry.name);
+                }
             }
+        }
+        if let Some((name, problem)) = shared_target_problem(&staged, &staged_names) {
+            first_failed.get_or_insert(name);
+            problems.push(problem);
         }
         if let Some(stack) = first_failed {
             return Err(Error::Invalid { stack, problems });
@@ -166,6 +186,25 @@ impl TemplateBatch {
         // whole, because pushing is the only thing done under it.
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Reports two staged files whose destinations lead to the same file, as
+/// when `A.template.json` is a symbolic link to `B.template.json`: renaming
+/// both would leave one stack's template under the other's name. Returns
+/// the first such stack's name with the problem.
+fn shared_target_problem(staged: &[StagedFile], names: &[String]) -> Option<(String, Problem)> {
+    let mut by_target: IndexMap<PathBuf, Vec<usize>> = IndexMap::new();
+    for (index, file) in staged.iter().enumerate() {
+        by_target.entry(file.resolved_target()).or_default().push(index);
+    }
+    let (target, indices) = by_target.iter().find(|(_, indices)| indices.len() > 1)?;
+    let shown: Vec<String> = indices.iter().map(|&index| format!("`{}`", staged[index].destination().display())).collect();
+    let message = format!(
+        "the template files {} lead to the same file `{}` through symbolic links, so one stack's template would replace another's; remove the link or write to another directory",
+        shown.join(" and "),
+        target.display()
+    );
+    Some((names[indices[0]].clone(), Problem::error(None, None, message)))
 }
 
 /// Reports stack names used more than once, and names that differ only in

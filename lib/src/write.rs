@@ -67,10 +67,8 @@ impl StagedFile {
             _ => Path::new("."),
         };
         if !directory.is_dir() {
-            return Err(fail(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("directory `{}` does not exist; create it first", directory.display()),
-            )));
+            let problem = if directory.exists() { "is not a directory; choose a directory" } else { "does not exist; create it first" };
+            return Err(fail(io::Error::new(io::ErrorKind::NotFound, format!("directory `{}` {problem}", directory.display()))));
         }
         let existing = match fs::metadata(&target) {
             Ok(metadata) => Some(metadata),
@@ -94,7 +92,7 @@ impl StagedFile {
         // the `Write` impl of `NamedTempFile` adds it.
         file.as_file_mut().write_all(bytes).map_err(fail)?;
         if let Some(metadata) = &existing {
-            file.as_file().set_permissions(metadata.permissions()).map_err(fail)?;
+            file.as_file().set_permissions(plain_permissions(metadata)).map_err(fail)?;
         }
         Ok(StagedFile { temporary: file.into_temp_path(), target, destination: path.to_path_buf() })
     }
@@ -102,6 +100,20 @@ impl StagedFile {
     /// Returns the path the file will have once committed.
     pub fn destination(&self) -> &Path {
         &self.destination
+    }
+
+    /// Returns the file the rename replaces, with its directory made
+    /// absolute and free of links, so that two destinations that lead to
+    /// one file compare equal.
+    pub(crate) fn resolved_target(&self) -> PathBuf {
+        let directory = self.target.parent().and_then(|parent| {
+            let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+            fs::canonicalize(parent).ok()
+        });
+        match (directory, self.target.file_name()) {
+            (Some(directory), Some(name)) => directory.join(name),
+            _ => self.target.clone(),
+        }
     }
 
     /// Flushes the temporary file's contents to disk (`fsync`), so that
@@ -168,6 +180,20 @@ pub fn commit_all(files: Vec<StagedFile>) -> Result<(), Error> {
         file.commit()?;
     }
     Ok(())
+}
+
+/// Returns the permissions of the file being replaced without the setuid,
+/// setgid and sticky bits, because a template is data, never a program.
+fn plain_permissions(metadata: &Metadata) -> fs::Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::Permissions::from_mode(metadata.permissions().mode() & 0o777)
+    }
+    #[cfg(not(unix))]
+    {
+        metadata.permissions()
+    }
 }
 
 fn io_error(path: &Path, source: io::Error) -> Error {

@@ -169,3 +169,62 @@ fn batch_rename_failure_names_destination() {
     assert!(message.contains(&format!("`{}`", destination.display())), "{message}");
     assert_eq!(file_names(directory.path()), ["Backup.template.json"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn app_rejects_link_between_stack_files() {
+    let directory = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("Bb.template.json", directory.path().join("Aa.template.json")).unwrap();
+    let mut app = App::new();
+    app.add_stack(stack("Aa", false));
+    app.add_stack(stack("Bb", false));
+
+    let Error::Invalid { stack, problems } = app.write_to_dir(directory.path(), Format::Json).unwrap_err() else {
+        panic!("expected Error::Invalid")
+    };
+
+    assert_eq!(stack, "Aa");
+    assert!(problems[0].to_string().contains("lead to the same file"), "{}", problems[0]);
+    assert_eq!(file_names(directory.path()), ["Aa.template.json"], "only the link remains");
+    assert!(!directory.path().join("Bb.template.json").exists());
+}
+
+#[test]
+fn batch_remembers_failed_add() {
+    let directory = tempfile::tempdir().unwrap();
+    let batch = TemplateBatch::new(directory.path(), Format::Json);
+    batch.add(stack("Good", false)).unwrap();
+    fs::create_dir(directory.path().join("Blocked.template.json")).unwrap();
+    batch.add(stack("Blocked", false)).unwrap_err();
+
+    let Error::Invalid { stack, problems } = batch.commit().unwrap_err() else { panic!("expected Error::Invalid") };
+
+    assert_eq!(stack, "Blocked");
+    assert!(problems[0].to_string().contains("stack \"Blocked\" was not written"), "{}", problems[0]);
+    assert_eq!(file_names(directory.path()), ["Blocked.template.json"], "the good stack was not written alone");
+}
+
+#[test]
+fn file_as_directory_named() {
+    let directory = tempfile::tempdir().unwrap();
+    let plain = directory.path().join("plain");
+    fs::write(&plain, "x").unwrap();
+
+    let message = app_of(1, &[]).write_to_dir(&plain, Format::Json).unwrap_err().to_string();
+
+    assert!(message.contains("is not a directory"), "{message}");
+}
+
+#[cfg(unix)]
+#[test]
+fn replaced_file_loses_setuid() {
+    use std::os::unix::fs::PermissionsExt;
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("Stack-00.template.json");
+    fs::write(&path, "old").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o4755)).unwrap();
+
+    app_of(1, &[]).write_to_dir(directory.path(), Format::Json).unwrap();
+
+    assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o7777, 0o755);
+}
