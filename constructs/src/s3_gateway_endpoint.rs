@@ -113,9 +113,11 @@ impl S3GatewayEndpoint {
     ///
     /// # Errors
     /// [`ConstructError::NotInStack`] when the endpoint is not a resource of
-    /// `scope`'s stack; [`ConstructError::InvalidProps`] when the table is
+    /// `scope`'s stack; [`ConstructError::InvalidProps`] when `route_table`
+    /// is not an `AWS::EC2::RouteTable` of that stack, when the table is
     /// already attached, or when the endpoint's `RouteTableIds` was replaced
-    /// by something other than a list.
+    /// by something other than a list. A public subnet's route table is not
+    /// rejected here; `vaultgate verify` reports it.
     ///
     /// # Examples
     /// ```
@@ -136,6 +138,19 @@ impl S3GatewayEndpoint {
     /// assert_eq!(tables[1], serde_json::json!({"Ref": second.route_table.as_str()}));
     /// ```
     pub fn add_route_table(&self, scope: &mut Scope<'_>, route_table: &LogicalId) -> Result<(), ConstructError> {
+        if scope.stack().resource(&self.endpoint).is_none() {
+            return Err(ConstructError::NotInStack { path: scope.path(), logical_id: self.endpoint.to_string() });
+        }
+        let table_type = scope.stack().resource(route_table).map(|table| table.resource_type.clone());
+        if table_type.as_deref() != Some("AWS::EC2::RouteTable") {
+            let reason = match table_type {
+                None => "no resource of this stack has that logical ID; pass a route table created in the endpoint's stack".to_owned(),
+                Some(other) => format!("it is an {other}, not an AWS::EC2::RouteTable; pass the route table of a private subnet"),
+            };
+            let mut checker = PropChecker::default();
+            checker.reject("route_tables", format!("{:?}", route_table.as_str()), &reason);
+            return checker.finish(self.construct_path(scope));
+        }
         let Some(endpoint) = scope.resource_mut(&self.endpoint) else {
             return Err(ConstructError::NotInStack { path: scope.path(), logical_id: self.endpoint.to_string() });
         };
@@ -166,9 +181,13 @@ impl S3GatewayEndpoint {
 
         let mut checker = PropChecker::default();
         checker.reject("route_tables", problem.0, problem.1);
+        checker.finish(self.construct_path(scope))
+    }
+
+    /// Returns the endpoint construct's path, which errors name.
+    fn construct_path(&self, scope: &mut Scope<'_>) -> String {
         let resource_path = scope.stack().resource_path(&self.endpoint).unwrap_or_default();
-        let construct_path = resource_path.strip_suffix(&format!("/{PRIMARY_ID}")).unwrap_or(resource_path);
-        checker.finish(construct_path.to_owned())
+        resource_path.strip_suffix(&format!("/{PRIMARY_ID}")).unwrap_or(resource_path).to_owned()
     }
 }
 

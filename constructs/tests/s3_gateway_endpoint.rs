@@ -72,3 +72,35 @@ fn endpoint_of_other_stack_rejected() {
     let err = parts.endpoint.add_route_table(&mut second.root(), &parts.private_subnet.route_table).unwrap_err();
     assert!(matches!(err, ConstructError::NotInStack { .. }), "{err}");
 }
+
+#[test]
+fn table_of_other_stack_rejected() {
+    let mut first = Stack::new("First");
+    let mut first_root = first.root();
+    let parts = BackupArchitecture::new(&mut first_root, "Backup", &BackupArchitectureProps::default()).unwrap();
+    let mut second = Stack::new("Second");
+    let mut second_root = second.root();
+    let other = BackupArchitecture::new(&mut second_root, "Backup", &BackupArchitectureProps::default()).unwrap();
+    let stray = extra_subnet(&mut second_root, &other, "Stray", "10.0.2.0/24");
+
+    let err = parts.endpoint.add_route_table(&mut first.root(), &stray.route_table).unwrap_err();
+
+    let message = err.to_string();
+    assert!(message.contains("First/Backup/S3Endpoint"), "{message}");
+    assert!(message.contains(stray.route_table.as_str()), "{message}");
+    assert!(message.contains("no resource of this stack has that logical ID"), "{message}");
+}
+
+#[test]
+fn non_route_table_rejected() {
+    let mut stack = Stack::new("Backups");
+    let mut root = stack.root();
+    let parts = BackupArchitecture::new(&mut root, "Backup", &BackupArchitectureProps::default()).unwrap();
+
+    let err = parts.endpoint.add_route_table(&mut root, &parts.bucket.bucket).unwrap_err();
+
+    let message = err.to_string();
+    assert!(message.contains("it is an AWS::S3::Bucket, not an AWS::EC2::RouteTable"), "{message}");
+    let tables = route_table_ids(&stack, &parts.endpoint.endpoint);
+    assert_eq!(tables.as_array().unwrap().len(), 1, "{tables}");
+}

@@ -117,7 +117,7 @@ impl StagedFile {
     }
 
     /// Flushes the temporary file's contents to disk (`fsync`), so that
-    /// after a power loss the destination holds either the old file or the
+    /// after a power loss the destination contains either the old file or the
     /// whole new one, never an empty file under the new name.
     ///
     /// # Errors
