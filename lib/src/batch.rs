@@ -97,7 +97,11 @@ impl TemplateBatch {
     pub fn add(&self, stack: Stack) -> Result<(), Error> {
         let position = self.next_position.fetch_add(1, Ordering::Relaxed);
         let name = stack.name().to_owned();
-        let synthesized = stack.into_synth();
+        let synthesized = match self.format {
+            // Validation measures the JSON text anyway, so it is made once.
+            Format::Json => stack.into_synth_json().map(|(synthesized, text)| (synthesized, Some(text))),
+            Format::Yaml => stack.into_synth().map(|synthesized| (synthesized, None)),
+        };
         self.stage(position, name, synthesized)
     }
 
@@ -105,15 +109,16 @@ impl TemplateBatch {
     /// `position` among the batch's stacks instead of after those added
     /// before it.
     pub(crate) fn add_at(&self, position: usize, stack: &Stack) -> Result<(), Error> {
-        self.stage(position, stack.name().to_owned(), stack.synth())
+        self.stage(position, stack.name().to_owned(), stack.synth().map(|synthesized| (synthesized, None)))
     }
 
     /// Writes a synthesized template under a temporary name, or keeps the
-    /// problems of a stack that failed.
-    fn stage(&self, position: usize, name: String, synthesized: Result<Synthesized, Error>) -> Result<(), Error> {
-        let staged = synthesized.and_then(|synthesized| {
+    /// problems of a stack that failed. `text` is the template already
+    /// serialized in the batch's format, when the caller has it.
+    fn stage(&self, position: usize, name: String, synthesized: Result<(Synthesized, Option<String>), Error>) -> Result<(), Error> {
+        let staged = synthesized.and_then(|(synthesized, text)| {
             let path = template_path(&self.directory, &name, self.format)?;
-            let text = synthesized.template.to_string_in(self.format);
+            let text = text.unwrap_or_else(|| synthesized.template.to_string_in(self.format));
             drop(synthesized);
             StagedFile::write(&path, text.as_bytes())
         });

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::expr::Expr;
 use crate::resources::{tag_style, TagStyle};
 use crate::template::{Format, Output, Parameter, Resource, Template, FORMAT_VERSION};
-use crate::validate::{stack_name_violations, tag_violations, validate_template, Problem, Severity, MAX_TAGS};
+use crate::validate::{json_size, stack_name_violations, tag_violations, validate_template_of_size, Problem, Severity, MAX_TAGS};
 use crate::batch::{duplicate_name_problems, TemplateBatch};
 
 /// One stack: a construct tree that synthesizes to one template.
@@ -409,7 +409,8 @@ impl Stack {
     pub fn synth(&self) -> Result<Synthesized, Error> {
         let settings = self.settings_problems();
         let (template, tag_problems) = self.build();
-        self.validate(template, settings, tag_problems, self.resource_paths.clone())
+        let size = json_size(&template);
+        self.validate(template, settings, tag_problems, self.resource_paths.clone(), size)
     }
 
     /// Synthesizes the stack as [`Stack::synth`] does, but moves the
@@ -418,7 +419,23 @@ impl Stack {
     ///
     /// # Errors
     /// The errors of [`Stack::synth`]; the stack is gone either way.
-    pub fn into_synth(mut self) -> Result<Synthesized, Error> {
+    pub fn into_synth(self) -> Result<Synthesized, Error> {
+        self.into_synth_with(|template| (json_size(template), ())).map(|(synthesized, ())| synthesized)
+    }
+
+    /// Synthesizes the stack as [`Stack::into_synth`] does and also returns
+    /// the template as JSON text, serialized once for both the size check
+    /// and the caller.
+    pub(crate) fn into_synth_json(self) -> Result<(Synthesized, String), Error> {
+        self.into_synth_with(|template| {
+            let text = template.to_json_string();
+            (text.len(), text)
+        })
+    }
+
+    /// Moves the stack into its template, then validates the template with
+    /// the size that `measure` returns along with its other result.
+    fn into_synth_with<T>(mut self, measure: impl FnOnce(&Template) -> (usize, T)) -> Result<(Synthesized, T), Error> {
         // The settings checks read the resources, so they run before the
         // resources move out.
         let settings = self.settings_problems();
@@ -434,7 +451,9 @@ impl Stack {
         };
         let (template, tag_problems) = self.merge_tags(template);
         let resource_paths = std::mem::take(&mut self.resource_paths);
-        self.validate(template, settings, tag_problems, resource_paths)
+        let (size, measured) = measure(&template);
+        let synthesized = self.validate(template, settings, tag_problems, resource_paths, size)?;
+        Ok((synthesized, measured))
     }
 
     /// Validates the built template and returns it with its warnings, or
@@ -446,11 +465,12 @@ impl Stack {
         settings: Vec<Problem>,
         tag_problems: Vec<Problem>,
         resource_paths: IndexMap<String, String>,
+        json_size: usize,
     ) -> Result<Synthesized, Error> {
         let mut problems = self.problems.clone();
         problems.extend(settings);
         problems.extend(tag_problems);
-        problems.extend(validate_template(&template, &resource_paths));
+        problems.extend(validate_template_of_size(&template, &resource_paths, json_size));
         let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
             problems.into_iter().partition(|problem| problem.severity == Severity::Error);
         if !errors.is_empty() {
@@ -672,6 +692,24 @@ mod tests {
         let mut group = root.child("New").unwrap();
         let id = group.add_resource("Topic", Resource::new("AWS::SNS::Topic")).unwrap();
         assert_eq!(id.as_str(), "OldTopic");
+    }
+
+    #[test]
+    fn json_text_matches_synth() {
+        let mut stack = Stack::new("S");
+        let mut root = stack.root();
+        for index in 0..300 {
+            let mut topic = Resource::new("AWS::SNS::Topic");
+            topic.properties.insert("TopicName".to_owned(), json!(format!("topic-{index:0>180}")));
+            root.add_resource(&format!("Topic{index}"), topic).unwrap();
+        }
+        let copied = stack.synth().unwrap();
+
+        let (moved, text) = stack.into_synth_json().unwrap();
+
+        assert_eq!(text, copied.to_json_string());
+        assert_eq!(moved.warnings, copied.warnings);
+        assert!(moved.warnings[0].to_string().contains("-byte limit for inline templates"), "{}", moved.warnings[0]);
     }
 
     #[test]

@@ -75,10 +75,17 @@ impl std::fmt::Display for Problem {
 /// `paths` maps logical IDs to construct paths, for messages; it may be empty
 /// for templates that were not synthesized by vaultgate.
 pub fn validate_template(template: &Template, paths: &IndexMap<String, String>) -> Vec<Problem> {
+    validate_template_of_size(template, paths, json_size(template))
+}
+
+/// Validates a template as [`validate_template`] does, for a caller that
+/// has already serialized it and knows `size`, the length of
+/// [`Template::to_json_string`].
+pub(crate) fn validate_template_of_size(template: &Template, paths: &IndexMap<String, String>, size: usize) -> Vec<Problem> {
     let mut problems = Vec::new();
     let at = |logical_id: &str| paths.get(logical_id).cloned();
 
-    check_limits(template, &mut problems);
+    check_limits(template, size, &mut problems);
     check_names(template, &at, &mut problems);
     // Both checks read what each resource's properties refer to, so each
     // resource is walked once. Both use the names as a set, so they are
@@ -98,7 +105,7 @@ pub fn validate_template(template: &Template, paths: &IndexMap<String, String>) 
     problems
 }
 
-fn check_limits(template: &Template, problems: &mut Vec<Problem>) {
+fn check_limits(template: &Template, size: usize, problems: &mut Vec<Problem>) {
     let counts = [
         ("resources", template.resources.len(), MAX_RESOURCES),
         ("parameters", template.parameters.len(), MAX_PARAMETERS),
@@ -113,7 +120,6 @@ fn check_limits(template: &Template, problems: &mut Vec<Problem>) {
             ));
         }
     }
-    let size = json_size(template);
     if size > MAX_TEMPLATE_BYTES {
         problems.push(Problem::error(
             None,
@@ -132,7 +138,7 @@ fn check_limits(template: &Template, problems: &mut Vec<Problem>) {
 /// Returns the length in bytes of [`Template::to_json_string`] without
 /// building the string, which for a large template is a copy of several
 /// hundred kilobytes.
-fn json_size(template: &Template) -> usize {
+pub(crate) fn json_size(template: &Template) -> usize {
     struct ByteCounter(usize);
     impl std::io::Write for ByteCounter {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
