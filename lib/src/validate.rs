@@ -78,9 +78,9 @@ pub fn validate_template(template: &Template, paths: &IndexMap<String, String>) 
     validate_template_of_size(template, paths, json_size(template))
 }
 
-/// Validates a template as [`validate_template`] does, for a caller that
-/// has already serialized it and knows `size`, the length of
-/// [`Template::to_json_string`].
+/// Validates a template as [`validate_template`] does, with `size` as the
+/// length of [`Template::to_json_string`], for a caller that has already
+/// serialized the template.
 pub(crate) fn validate_template_of_size(template: &Template, paths: &IndexMap<String, String>, size: usize) -> Vec<Problem> {
     let mut problems = Vec::new();
     let at = |logical_id: &str| paths.get(logical_id).cloned();
