@@ -202,8 +202,14 @@ fn shared_target_problem(staged: &[StagedFile], names: &[String]) -> Option<(Str
     for (index, file) in staged.iter().enumerate() {
         by_target.entry(file.resolved_target()).or_default().push(index);
     }
-    let (target, indices) = by_target.iter().find(|(_, indices)| indices.len() > 1)?;
-    let shown: Vec<String> = indices.iter().map(|&index| format!("`{}`", staged[index].destination().display())).collect();
+    // Files with the same destination come from stacks with the same name,
+    // which `duplicate_name_problems` reports already.
+    let (target, shown) = by_target.iter().find_map(|(target, indices)| {
+        let destinations: IndexSet<String> =
+            indices.iter().map(|&index| format!("`{}`", staged[index].destination().display())).collect();
+        (destinations.len() > 1).then(|| (target, destinations.into_iter().collect::<Vec<String>>()))
+    })?;
+    let indices = &by_target[target];
     let message = format!(
         "the template files {} lead to the same file `{}` through symbolic links, so one stack's template would replace another's; remove the link or write to another directory",
         shown.join(" and "),
