@@ -146,7 +146,14 @@ fn load_config(path: &Path) -> Result<BackupConfig, CliError> {
         // deserializing; both carry the byte span of the offending text.
         let located = |err: toml::de::Error, path: String| {
             let position = err.span().map(|span| line_and_column(&text, span.start));
-            let message = err.message().trim().replace('\n', " ");
+            let mut message = err.message().trim().replace('\n', " ");
+            // toml 1 reports a repeated key or table without naming it; the
+            // span covers the repeated name, so the message quotes it.
+            if message == "duplicate key" {
+                if let Some(name) = err.span().and_then(|span| text.get(span)) {
+                    message = format!("duplicate key `{}`; each key and table may appear once", name.trim());
+                }
+            }
             match position {
                 Some((line, column)) => invalid(path, format!("line {line}, column {column}: {message}")),
                 None => invalid(path, message),

@@ -131,6 +131,13 @@ fn unknown_config_field_rejected() {
 }
 
 #[test]
+fn duplicate_key_named() {
+    let message = rejected("c.toml", "stack_name = \"A\"\nstack_name = \"B\"\n");
+    assert!(message.contains("line 2, column 1"), "{message}");
+    assert!(message.contains("duplicate key `stack_name`"), "{message}");
+}
+
+#[test]
 fn malformed_config_rejected() {
     let message = rejected("c.json", "{\"bucket\": {\"retention\": ");
     assert!(message.contains("c.json"), "{message}");
