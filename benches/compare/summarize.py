@@ -15,9 +15,9 @@ import statistics
 import sys
 
 TOOLS = ["vaultgate", "cdk", "troposphere"]
-# At the many size, vaultgate also runs with every stack held in one App,
-# as the CDK app holds its stacks; `vaultgate` itself builds and writes one
-# stack at a time there, as the troposphere app does.
+# At the many size, vaultgate also runs with every stack in one App, as the
+# CDK app keeps its stacks. `vaultgate` itself builds and writes one stack
+# at a time there, as the troposphere app does.
 APP_VARIANT = "vaultgate-app"
 SIZES = ["default", "big", "many"]
 # Resources that only the CDK's own machinery adds, not the architecture.

@@ -97,8 +97,8 @@ impl TemplateBatch {
     pub fn add(&self, stack: Stack) -> Result<(), Error> {
         let position = self.next_position.fetch_add(1, Ordering::Relaxed);
         let name = stack.name().to_owned();
+        // Validation measures the JSON text anyway, so JSON is serialized once.
         let synthesized = match self.format {
-            // Validation measures the JSON text anyway, so it is made once.
             Format::Json => stack.into_synth_json().map(|(synthesized, text)| (synthesized, Some(text))),
             Format::Yaml => stack.into_synth().map(|synthesized| (synthesized, None)),
         };
@@ -109,7 +109,11 @@ impl TemplateBatch {
     /// `position` among the batch's stacks instead of after those added
     /// before it.
     pub(crate) fn add_at(&self, position: usize, stack: &Stack) -> Result<(), Error> {
-        self.stage(position, stack.name().to_owned(), stack.synth().map(|synthesized| (synthesized, None)))
+        let synthesized = match self.format {
+            Format::Json => stack.synth_json().map(|(synthesized, text)| (synthesized, Some(text))),
+            Format::Yaml => stack.synth().map(|synthesized| (synthesized, None)),
+        };
+        self.stage(position, stack.name().to_owned(), synthesized)
     }
 
     /// Writes a synthesized template under a temporary name, or keeps the
@@ -204,18 +208,18 @@ fn shared_target_problem(staged: &[StagedFile], names: &[String]) -> Option<(Str
     }
     // Files with the same destination come from stacks with the same name,
     // which `duplicate_name_problems` reports already.
-    let (target, shown) = by_target.iter().find_map(|(target, indices)| {
+    let (target, first, destinations) = by_target.iter().find_map(|(target, indices)| {
         let destinations: IndexSet<String> =
             indices.iter().map(|&index| format!("`{}`", staged[index].destination().display())).collect();
-        (destinations.len() > 1).then(|| (target, destinations.into_iter().collect::<Vec<String>>()))
+        (destinations.len() > 1).then_some((target, indices[0], destinations))
     })?;
-    let indices = &by_target[target];
+    let destinations: Vec<String> = destinations.into_iter().collect();
     let message = format!(
         "the template files {} lead to the same file `{}` through symbolic links, so one stack's template would replace another's; remove the link or write to another directory",
-        shown.join(" and "),
+        destinations.join(" and "),
         target.display()
     );
-    Some((names[indices[0]].clone(), Problem::error(None, None, message)))
+    Some((names[first].clone(), Problem::error(None, None, message)))
 }
 
 /// Reports stack names used more than once, and names that differ only in

@@ -407,10 +407,24 @@ impl Stack {
     /// [`validate_template`] finds. Warnings do not fail synthesis; they are
     /// returned in [`Synthesized::warnings`].
     pub fn synth(&self) -> Result<Synthesized, Error> {
+        self.synth_with(|template| (json_size(template), ())).map(|(synthesized, ())| synthesized)
+    }
+
+    /// Synthesizes the stack as [`Stack::synth`] does and also returns the
+    /// template as JSON text, serialized once for both the size check and
+    /// the caller.
+    pub(crate) fn synth_json(&self) -> Result<(Synthesized, String), Error> {
+        self.synth_with(measure_json)
+    }
+
+    /// Copies the stack into its template, then validates the template with
+    /// the size that `measure` returns along with its other result.
+    fn synth_with<T>(&self, measure: impl FnOnce(&Template) -> (usize, T)) -> Result<(Synthesized, T), Error> {
         let settings = self.settings_problems();
         let (template, tag_problems) = self.build();
-        let size = json_size(&template);
-        self.validate(template, settings, tag_problems, self.resource_paths.clone(), size)
+        let (size, measured) = measure(&template);
+        let synthesized = self.validate(template, settings, tag_problems, self.resource_paths.clone(), size)?;
+        Ok((synthesized, measured))
     }
 
     /// Synthesizes the stack as [`Stack::synth`] does, but moves the
@@ -427,10 +441,7 @@ impl Stack {
     /// the template as JSON text, serialized once for both the size check
     /// and the caller.
     pub(crate) fn into_synth_json(self) -> Result<(Synthesized, String), Error> {
-        self.into_synth_with(|template| {
-            let text = template.to_json_string();
-            (text.len(), text)
-        })
+        self.into_synth_with(measure_json)
     }
 
     /// Moves the stack into its template, then validates the template with
@@ -478,6 +489,13 @@ impl Stack {
         }
         Ok(Synthesized { template, warnings, resource_paths })
     }
+}
+
+/// Serializes a template to JSON and returns the text with its length,
+/// which validation checks against CloudFormation's size limits.
+fn measure_json(template: &Template) -> (usize, String) {
+    let text = template.to_json_string();
+    (text.len(), text)
 }
 
 /// Reason a resource's `Tags` cannot take merged tags.
@@ -583,19 +601,11 @@ impl App {
     /// [`Error::Invalid`] when stack names repeat or any stack fails; it
     /// carries the first failing stack's name and every stack's problems.
     pub fn synth(&self) -> Result<Vec<Synthesized>, Error> {
-        self.synth_each(|synthesized| synthesized)
-    }
-
-    /// Synthesizes every stack as [`App::synth`] does, but passes each
-    /// result to `keep` as soon as it is made and collects what `keep`
-    /// returns, so that a caller that needs only part of each result does
-    /// not hold every stack's whole template at once.
-    fn synth_each<T>(&self, mut keep: impl FnMut(Synthesized) -> T) -> Result<Vec<T>, Error> {
         let mut done = Vec::new();
         let (mut first_failed, mut failures) = duplicate_name_problems(self.stacks.iter().map(Stack::name));
         for stack in &self.stacks {
             match stack.synth() {
-                Ok(synthesized) => done.push(keep(synthesized)),
+                Ok(synthesized) => done.push(synthesized),
                 Err(Error::Invalid { stack, problems }) => {
                     first_failed.get_or_insert(stack);
                     failures.extend(problems);

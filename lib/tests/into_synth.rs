@@ -8,7 +8,7 @@ use vaultgate_core::template::{Parameter, Resource};
 use vaultgate_core::validate::Problem;
 use vaultgate_core::{Error, Expr, Stack};
 
-/// Builds a stack that uses every section and tag kind; an `invalid` one
+/// Builds a stack that uses every section and tag kind. When `invalid`, it
 /// also has a bad name, a bad tag, an unmatched rename and a dangling `Ref`.
 fn stack(invalid: bool) -> Stack {
     let mut stack = Stack::new(if invalid { "Bad Name" } else { "Full" });

@@ -10,9 +10,9 @@ use vaultgate_core::batch::TemplateBatch;
 use vaultgate_core::template::Resource;
 use vaultgate_core::{App, Error, Expr, Format, Stack};
 
-/// A stack with a topic and an output, valid unless `broken`, in which case
-/// the output refers to `Missing` followed by the stack name's letters and
-/// digits, a resource that does not exist.
+/// Builds a stack with a topic and an output. When `broken`, the output
+/// refers to a resource that does not exist: `Missing` followed by the
+/// stack name without `-`.
 fn stack(name: &str, broken: bool) -> Stack {
     let mut stack = Stack::new(name);
     let mut root = stack.root();
