@@ -8,6 +8,7 @@
 //!
 //! [`App::write_to_dir`]: crate::App::write_to_dir
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -203,8 +204,9 @@ impl TemplateBatch {
 /// the first such stack's name with the problem.
 fn shared_target_problem(staged: &[StagedFile], names: &[String]) -> Option<(String, Problem)> {
     let mut by_target: IndexMap<PathBuf, Vec<usize>> = IndexMap::new();
+    let mut directories = HashMap::new();
     for (index, file) in staged.iter().enumerate() {
-        by_target.entry(file.resolved_target()).or_default().push(index);
+        by_target.entry(file.resolved_target(&mut directories)).or_default().push(index);
     }
     // Files with the same destination come from stacks with the same name,
     // which `duplicate_name_problems` reports already.

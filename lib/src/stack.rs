@@ -652,7 +652,7 @@ impl App {
                 .map(|_| {
                     scope.spawn(|| loop {
                         let position = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(stack) = self.stacks.get(position) else { return None };
+                        let stack = self.stacks.get(position)?;
                         if let Err(err) = batch.add_at(position, stack) {
                             return Some((position, err));
                         }

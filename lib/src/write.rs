@@ -3,6 +3,7 @@
 //! half-written template. This module also turns stack names into template
 //! file names, because a name is only safe to write once it is checked.
 
+use std::collections::HashMap;
 use std::fs::{self, Metadata};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -49,6 +50,9 @@ pub struct StagedFile {
     target: PathBuf,
     /// The path the caller asked for, the one that errors name.
     destination: PathBuf,
+    /// Whether the file lives in memory (tmpfs, ramfs), where `fsync` has
+    /// nothing to flush.
+    in_memory: bool,
 }
 
 impl StagedFile {
@@ -61,19 +65,19 @@ impl StagedFile {
     pub fn write(path: &Path, bytes: &[u8]) -> Result<StagedFile, Error> {
         let fail = |source: io::Error| io_error(path, source);
 
-        let target = resolve_symlinks(path).map_err(fail)?;
+        let (target, existing) = resolve_symlinks(path).map_err(fail)?;
         let directory = match target.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
-        if !directory.is_dir() {
-            let problem = if directory.exists() { "is not a directory; choose a directory" } else { "does not exist; create it first" };
-            return Err(fail(io::Error::new(io::ErrorKind::NotFound, format!("directory `{}` {problem}", directory.display()))));
-        }
-        let existing = match fs::metadata(&target) {
-            Ok(metadata) => Some(metadata),
-            Err(err) if err.kind() == io::ErrorKind::NotFound => None,
-            Err(err) => return Err(fail(err)),
+        // A missing directory is checked for only after a failure, which
+        // saves a lookup per file when the write succeeds.
+        let existing = match existing {
+            Ok(existing) => existing,
+            Err(err) => {
+                check_directory(directory).map_err(fail)?;
+                return Err(fail(err));
+            }
         };
         if let Some(metadata) = &existing {
             check_replaceable(path, &target, metadata).map_err(fail)?;
@@ -87,14 +91,21 @@ impl StagedFile {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(fs::Permissions::from_mode(0o666));
         }
-        let mut file = builder.tempfile_in(directory).map_err(|err| fail(without_temp_path(err)))?;
+        let mut file = match builder.tempfile_in(directory) {
+            Ok(file) => file,
+            Err(err) => {
+                check_directory(directory).map_err(fail)?;
+                return Err(fail(without_temp_path(err)));
+            }
+        };
         // Writing through `as_file_mut` keeps the temporary name out of errors;
         // the `Write` impl of `NamedTempFile` adds it.
         file.as_file_mut().write_all(bytes).map_err(fail)?;
         if let Some(metadata) = &existing {
             file.as_file().set_permissions(plain_permissions(metadata)).map_err(fail)?;
         }
-        Ok(StagedFile { temporary: file.into_temp_path(), target, destination: path.to_path_buf() })
+        let in_memory = is_in_memory(file.as_file());
+        Ok(StagedFile { temporary: file.into_temp_path(), target, destination: path.to_path_buf(), in_memory })
     }
 
     /// Returns the path the file will have once committed.
@@ -104,12 +115,14 @@ impl StagedFile {
 
     /// Returns the file the rename replaces, with its directory made
     /// absolute and free of links, so that two destinations that lead to
-    /// one file compare equal.
-    pub(crate) fn resolved_target(&self) -> PathBuf {
-        let directory = self.target.parent().and_then(|parent| {
-            let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
-            fs::canonicalize(parent).ok()
-        });
+    /// one file compare equal. `directories` keeps each directory resolved
+    /// so far, because a batch writes most of its files into one.
+    pub(crate) fn resolved_target(&self, directories: &mut HashMap<PathBuf, Option<PathBuf>>) -> PathBuf {
+        let parent = match self.target.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let directory = directories.entry(parent.to_path_buf()).or_insert_with(|| fs::canonicalize(parent).ok());
         match (directory, self.target.file_name()) {
             (Some(directory), Some(name)) => directory.join(name),
             _ => self.target.clone(),
@@ -118,11 +131,16 @@ impl StagedFile {
 
     /// Flushes the temporary file's contents to disk (`fsync`), so that
     /// after a power loss the destination contains either the old file or the
-    /// whole new one, never an empty file under the new name.
+    /// whole new one, never an empty file under the new name. A file in a
+    /// memory file system (tmpfs, ramfs) survives no power loss, so it is
+    /// not flushed.
     ///
     /// # Errors
     /// [`Error::Io`] naming the destination when the flush fails.
     pub fn sync(&self) -> Result<(), Error> {
+        if self.in_memory {
+            return Ok(());
+        }
         let fail = |source: io::Error| io_error(&self.destination, source);
         fs::File::open(&self.temporary).map_err(fail)?.sync_all().map_err(fail)
     }
@@ -133,7 +151,7 @@ impl StagedFile {
     /// [`Error::Io`] naming the destination when the rename fails; the
     /// temporary file is then removed.
     pub fn commit(self) -> Result<(), Error> {
-        let StagedFile { temporary, target, destination } = self;
+        let StagedFile { temporary, target, destination, .. } = self;
         temporary.persist(&target).map_err(|err| io_error(&destination, err.error))
     }
 }
@@ -151,11 +169,13 @@ impl StagedFile {
 /// flush or rename failed. Files not yet renamed are removed.
 pub fn commit_all(files: Vec<StagedFile>) -> Result<(), Error> {
     const MAX_SYNC_THREADS: usize = 16;
-    let threads = files.len().min(MAX_SYNC_THREADS);
+    // Files in memory need no flush, so they need no thread either.
+    let to_flush: Vec<&StagedFile> = files.iter().filter(|file| !file.in_memory).collect();
+    let threads = to_flush.len().min(MAX_SYNC_THREADS);
     if threads > 1 {
-        let per_thread = files.len().div_ceil(threads);
+        let per_thread = to_flush.len().div_ceil(threads);
         let failures: Vec<Option<(usize, Error)>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = files
+            let workers: Vec<_> = to_flush
                 .chunks(per_thread)
                 .enumerate()
                 .map(|(chunk, batch)| {
@@ -172,7 +192,7 @@ pub fn commit_all(files: Vec<StagedFile>) -> Result<(), Error> {
             return Err(err);
         }
     } else {
-        for file in &files {
+        for file in to_flush {
             file.sync()?;
         }
     }
@@ -196,14 +216,39 @@ fn plain_permissions(metadata: &Metadata) -> fs::Permissions {
     }
 }
 
+/// Returns whether `file` is in a file system kept only in memory, where
+/// `fsync` flushes nothing. Any doubt counts as on disk.
+fn is_in_memory(file: &fs::File) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // The `f_type` values of `statfs(2)`.
+        const TMPFS_MAGIC: u32 = 0x0102_1994;
+        const RAMFS_MAGIC: u32 = 0x8584_58f6;
+        // `f_type` is signed on some targets; the magic numbers fill 32 bits.
+        #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+        rustix::fs::fstatfs(file).is_ok_and(|stat| matches!(stat.f_type as u32, TMPFS_MAGIC | RAMFS_MAGIC))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        false
+    }
+}
+
 fn io_error(path: &Path, source: io::Error) -> Error {
     Error::Io { action: "write", path: path.display().to_string(), source }
 }
 
+/// A destination with its symbolic links followed, and the metadata of the
+/// file it leads to.
+type Resolved = (PathBuf, io::Result<Option<Metadata>>);
+
 /// Follows symbolic links at the path's last component and returns the file
-/// they lead to, so that the target is replaced and the link stays. A dangling link resolves to
-/// its missing target, which is then created.
-fn resolve_symlinks(path: &Path) -> io::Result<PathBuf> {
+/// they lead to, so that the target is replaced and the link stays, with
+/// the target's metadata: `None` when it does not exist, and an error when
+/// it cannot be looked up. A dangling link resolves to its missing target,
+/// which is then created.
+fn resolve_symlinks(path: &Path) -> io::Result<Resolved> {
     let mut current = path.to_path_buf();
     for _ in 0..MAX_SYMLINK_HOPS {
         match fs::symlink_metadata(&current) {
@@ -216,12 +261,24 @@ fn resolve_symlinks(path: &Path) -> io::Result<PathBuf> {
                     None => link,
                 };
             }
-            _ => return Ok(current),
+            Ok(metadata) => return Ok((current, Ok(Some(metadata)))),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok((current, Ok(None))),
+            Err(err) => return Ok((current, Err(err))),
         }
     }
     Err(io::Error::other(format!(
         "more than {MAX_SYMLINK_HOPS} symbolic links to follow; check for a link loop"
     )))
+}
+
+/// Explains a failure to write into `directory` when the directory is
+/// missing or is not a directory.
+fn check_directory(directory: &Path) -> io::Result<()> {
+    if directory.is_dir() {
+        return Ok(());
+    }
+    let problem = if directory.exists() { "is not a directory; choose a directory" } else { "does not exist; create it first" };
+    Err(io::Error::new(io::ErrorKind::NotFound, format!("directory `{}` {problem}", directory.display())))
 }
 
 /// Rejects an existing destination that must not be replaced. Read-only is
@@ -295,5 +352,56 @@ pub fn template_path(directory: &Path, stack_name: &str, format: Format) -> Resu
             reason,
         }),
         None => Ok(directory.join(file_name)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Returns the mount point of a tmpfs that this process may write to,
+    /// as `/proc/mounts` lists it, when there is one.
+    #[cfg(target_os = "linux")]
+    fn writable_tmpfs() -> Option<PathBuf> {
+        let mounts = fs::read_to_string("/proc/mounts").ok()?;
+        mounts
+            .lines()
+            .filter_map(|line| {
+                // device, mount point, file system type, options, ...
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let writable = fields.get(3).is_some_and(|options| options.split(',').any(|option| option == "rw"));
+                let tmpfs = fields.get(2) == Some(&"tmpfs");
+                (tmpfs && writable).then(|| PathBuf::from(fields[1]))
+            })
+            .find(|mount| tempfile::tempdir_in(mount).is_ok())
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn tmpfs_file_skips_flush() {
+        let Some(mount) = writable_tmpfs() else {
+            eprintln!("no writable tmpfs mount; skipped");
+            return;
+        };
+        let dir = tempfile::tempdir_in(&mount).unwrap();
+        let staged = StagedFile::write(&dir.path().join("a.json"), b"{}").unwrap();
+        assert!(staged.in_memory, "a file under {} should count as in memory", mount.display());
+        commit_all(vec![staged]).unwrap();
+        assert_eq!(fs::read(dir.path().join("a.json")).unwrap(), b"{}");
+    }
+
+    #[test]
+    fn disk_file_flushed() {
+        // The source tree is on disk on most machines. Elsewhere the test is skipped.
+        let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        if is_in_memory(&fs::File::open(dir.path()).unwrap()) {
+            eprintln!("the source tree is in memory; skipped");
+            return;
+        }
+        let staged = StagedFile::write(&dir.path().join("a.json"), b"{}").unwrap();
+        assert!(!staged.in_memory);
+        staged.sync().unwrap();
+        staged.commit().unwrap();
+        assert_eq!(fs::read(dir.path().join("a.json")).unwrap(), b"{}");
     }
 }

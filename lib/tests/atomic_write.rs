@@ -31,6 +31,17 @@ fn missing_directory_named() {
 }
 
 #[test]
+fn file_as_directory_named() {
+    let dir = temp_dir();
+    let parent = dir.path().join("plain");
+    fs::write(&parent, b"not a directory").unwrap();
+    let path = parent.join("out.json");
+    let message = write_atomic(&path, b"x").unwrap_err().to_string();
+    assert!(message.contains(&format!("directory `{}` is not a directory; choose a directory", parent.display())), "{message}");
+    assert_eq!(fs::read(&parent).unwrap(), b"not a directory");
+}
+
+#[test]
 fn directory_destination_rejected() {
     let dir = temp_dir();
     let path = dir.path().join("sub");
