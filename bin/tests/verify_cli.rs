@@ -184,6 +184,53 @@ fn malformed_policy_names_json_path() {
     assert!(message.contains("Permit"), "{message}");
 }
 
+/// Returns the backup stack fixture with `change` applied to its resources,
+/// written to `name` in `directory`.
+fn changed_stack(directory: &Path, name: &str, change: impl FnOnce(&mut serde_json::Map<String, Value>)) -> PathBuf {
+    let mut template: Value = serde_json::from_str(&std::fs::read_to_string(stack_fixture()).unwrap()).unwrap();
+    change(template["Resources"].as_object_mut().unwrap());
+    write_temp(directory, name, &template.to_string())
+}
+
+#[test]
+fn depends_on_cycle_fails() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = changed_stack(directory.path(), "cycle.json", |resources| {
+        let ids: Vec<String> = resources.keys().take(2).cloned().collect();
+        resources[&ids[0]]["DependsOn"] = serde_json::json!([ids[1]]);
+        resources[&ids[1]]["DependsOn"] = serde_json::json!([ids[0]]);
+    });
+
+    let output = run(&["verify", path(&file)]);
+
+    assert_eq!(output.status.code(), Some(1), "{}{}", stdout(&output), stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("[invalid-template]"), "{text}");
+    assert!(text.contains("Result: FAIL"), "{text}");
+}
+
+#[test]
+fn unknown_reference_fails_in_json() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = changed_stack(directory.path(), "dangling.json", |resources| {
+        resources.insert("Alerts".to_owned(), serde_json::json!({
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": {"Fn::GetAtt": ["Alerts", "TopicName"]}, "KmsMasterKeyId": {"Ref": "NoSuchKey"}}
+        }));
+    });
+
+    let output = run(&["verify", path(&file), "--format", "json"]);
+
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["passed"], false);
+    let invalid: Vec<&Value> =
+        report["findings"].as_array().unwrap().iter().filter(|finding| finding["code"] == "invalid-template").collect();
+    assert!(invalid.iter().all(|finding| finding["subject"] == "Alerts"), "{invalid:?}");
+    assert!(invalid.iter().any(|finding| finding["message"].as_str().unwrap().contains("NoSuchKey")), "{invalid:?}");
+    assert!(invalid.iter().any(|finding| finding["severity"] == "error"), "{invalid:?}");
+}
+
 #[test]
 fn self_named_bucket_exits_two() {
     let directory = tempfile::tempdir().unwrap();

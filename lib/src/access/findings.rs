@@ -2,6 +2,7 @@
 //! matrix alone does not spell out, each with a severity, a stable code,
 //! the resource or source at fault and the fix.
 
+use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::decision::{Decision, Layer};
@@ -15,7 +16,8 @@ use super::request::{Caller, Request};
 use super::sources::{Route, SourceKind};
 use super::trust::open_trust;
 use crate::policy::Effect;
-use crate::validate::Severity;
+use crate::template::Template;
+use crate::validate::{validate_template, Severity};
 
 /// One design finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,6 +70,21 @@ pub fn findings(model: &StackModel, matrix: &Matrix) -> Vec<Finding> {
     }
     found.sort_by_key(|finding| finding.severity);
     found
+}
+
+/// Returns the problems that synthesis validation finds in `template`, each
+/// as a finding with the code `invalid-template` and the logical ID at fault
+/// (or `template`) as its subject.
+pub fn template_findings(template: &Template) -> Vec<Finding> {
+    validate_template(template, &IndexMap::new())
+        .into_iter()
+        .map(|problem| Finding {
+            severity: problem.severity,
+            code: "invalid-template",
+            subject: problem.logical_id.unwrap_or_else(|| "template".to_owned()),
+            message: problem.message,
+        })
+        .collect()
 }
 
 fn error(code: &'static str, subject: &str, message: String) -> Finding {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::decision::Decision;
 use super::expectations::{Expectations, Violation};
-use super::findings::{findings, Finding};
+use super::findings::{findings, template_findings, Finding};
 use super::matrix::Matrix;
 use super::model::{Settings, StackModel};
 use crate::error::Error;
@@ -37,7 +37,9 @@ impl Report {
     }
 }
 
-/// Verifies a template against expectations.
+/// Verifies a template against expectations. The report's findings also
+/// include the problems that synthesis validation finds in the template, with
+/// the code `invalid-template`.
 ///
 /// # Errors
 /// [`Error::InvalidDocument`] when an intrinsic or policy in the template
@@ -45,7 +47,11 @@ impl Report {
 pub fn verify(template: &Template, source_name: &str, settings: &Settings, expectations: &Expectations) -> Result<Report, Error> {
     let model = StackModel::from_template(template, settings, source_name)?;
     let matrix = Matrix::evaluate(&model);
-    let findings = findings(&model, &matrix);
+    let mut findings = findings(&model, &matrix);
+    // CloudFormation rejects a template that fails synthesis validation (a
+    // dependency cycle, a reference to a missing resource), so verify reports them too.
+    findings.extend(template_findings(template));
+    findings.sort_by_key(|finding| finding.severity);
     let (violations, unmatched_rules) = expectations.check(&model, &matrix);
     Ok(Report { matrix, findings, violations, unmatched_rules, model })
 }
