@@ -123,6 +123,33 @@ fn matrix_cells_match_single_cells() {
     }
 }
 
+/// `Matrix::cell` computes a cell's position from the layout that
+/// `Matrix::evaluate` uses, so every cell is looked up by its own names,
+/// with the action in any case, in a matrix of two buckets and in one
+/// whose cells were reordered.
+#[test]
+fn cell_lookup_finds_every_cell() {
+    let mut two_buckets = stack();
+    let copy = resource(&mut two_buckets, "BackupBucket").clone();
+    two_buckets["Resources"]["SecondBucket"] = copy;
+    two_buckets["Resources"]["SecondBucket"]["Properties"]["BucketName"] = json!("second-backup-bucket");
+    let mut matrix = Matrix::evaluate(&model_of(two_buckets));
+    assert_eq!(matrix.buckets.len(), 2);
+
+    for reversed in [false, true] {
+        if reversed {
+            matrix.cells.reverse();
+        }
+        for cell in &matrix.cells {
+            let found = matrix.cell(&cell.source, &cell.action.to_uppercase(), Some(&cell.bucket)).unwrap();
+            assert_eq!((&found.source, &found.action, &found.bucket), (&cell.source, &cell.action, &cell.bucket), "reversed: {reversed}");
+        }
+        assert!(matrix.cell("no-such-source", "s3:PutObject", None).is_none());
+        assert!(matrix.cell(&matrix.sources[0], "s3:NoSuchAction", None).is_none());
+        assert!(matrix.cell(&matrix.sources[0], "s3:PutObject", Some("NoSuchBucket")).is_none());
+    }
+}
+
 #[test]
 fn network_routes_follow_route_tables() {
     let model = model_of(stack());

@@ -132,7 +132,20 @@ impl Matrix {
     /// first bucket when `bucket` is `None`.
     pub fn cell(&self, source: &str, action: &str, bucket: Option<&str>) -> Option<&Cell> {
         let bucket = bucket.or_else(|| self.buckets.first().map(String::as_str))?;
-        self.cells.iter().find(|cell| cell.source == source && cell.bucket == bucket && cell.action.eq_ignore_ascii_case(action))
+        let matches = |cell: &&Cell| cell.source == source && cell.bucket == bucket && cell.action.eq_ignore_ascii_case(action);
+        // `Matrix::evaluate` lays the cells out bucket by bucket, source by
+        // source, in action order, so the position can be computed. A search
+        // through every cell per lookup made verify quadratic in the buckets.
+        let position = self.buckets.iter().position(|name| name == bucket).and_then(|bucket_index| {
+            let source_index = self.sources.iter().position(|name| name == source)?;
+            let action_index = self.actions.iter().position(|name| name.eq_ignore_ascii_case(action))?;
+            Some((bucket_index * self.sources.len() + source_index) * self.actions.len() + action_index)
+        });
+        match position.and_then(|index| self.cells.get(index)).filter(matches) {
+            Some(cell) => Some(cell),
+            // A matrix assembled in another order is searched.
+            None => self.cells.iter().find(matches),
+        }
     }
 }
 
