@@ -5,6 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use serde::Deserialize;
+use serde_json::Value;
 use vaultgate_constructs::BackupConfig;
 use vaultgate_core::write::write_atomic;
 use vaultgate_core::Format;
@@ -136,6 +138,11 @@ fn load_config(path: &Path) -> Result<BackupConfig, CliError> {
         if !text.trim_start().starts_with('{') {
             return Err(invalid(String::new(), "the top level must be a JSON object".to_owned()));
         }
+        if let Ok(value) = serde_json::from_str::<Value>(&text) {
+            if let Some(field) = list_in_place_of_table(&value) {
+                return Err(invalid(field.clone(), format!("`{field}` is a list, but it must be one object; write `\"{field}\": {{ ... }}` without the brackets")));
+            }
+        }
         let mut deserializer = serde_json::Deserializer::from_str(&text);
         let config = serde_path_to_error::deserialize(&mut deserializer)
             .map_err(|err| invalid(err.path().to_string(), err.into_inner().to_string()))?;
@@ -160,11 +167,65 @@ fn load_config(path: &Path) -> Result<BackupConfig, CliError> {
             }
         };
         let deserializer = toml::Deserializer::parse(&text).map_err(|err| located(err, String::new()))?;
+        if let Ok(value) = Value::deserialize(toml::Deserializer::parse(&text).map_err(|err| located(err, String::new()))?) {
+            if let Some(field) = list_in_place_of_table(&value) {
+                return Err(invalid(field.clone(), format!("`{field}` is an array of tables, but it must be one table; write `[{field}]` in place of `[[{field}]]`")));
+            }
+        }
         serde_path_to_error::deserialize(deserializer).map_err(|err| {
             let path = err.path().to_string();
             located(err.into_inner(), path)
         })
     }
+}
+
+/// Returns the dotted path of the first field that the settings schema
+/// declares as one table but the file gives as a list, such as `[[network]]`
+/// in place of `[network]`. serde reads a list into a struct field by
+/// field, so `[[network]]` with a `cidr_block` would silently set
+/// `network.vpc` instead of failing.
+fn list_in_place_of_table(value: &Value) -> Option<String> {
+    let schema = serde_json::to_value(schemars::schema_for!(BackupConfig)).expect("the settings schema serializes");
+    find_list_in_place_of_table(value, &schema, &schema, "")
+}
+
+fn find_list_in_place_of_table(value: &Value, schema: &Value, root: &Value, path: &str) -> Option<String> {
+    let schema = resolve_schema(schema, root);
+    match value {
+        Value::Array(_) if expects_object(schema, root) => Some(path.to_owned()),
+        Value::Object(fields) => {
+            let properties = schema.get("properties").and_then(Value::as_object)?;
+            fields.iter().find_map(|(name, field)| {
+                let field_schema = properties.get(name)?;
+                let field_path = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                find_list_in_place_of_table(field, field_schema, root, &field_path)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Follows a `$ref` to its definition, and an optional field's
+/// `anyOf: [definition, null]` to the definition.
+fn resolve_schema<'s>(schema: &'s Value, root: &'s Value) -> &'s Value {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let pointer = reference.trim_start_matches('#');
+        return root.pointer(pointer).map_or(schema, |target| resolve_schema(target, root));
+    }
+    let alternatives = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array);
+    if let Some(alternatives) = alternatives {
+        let not_null: Vec<&Value> = alternatives.iter().filter(|alternative| alternative.get("type") != Some(&Value::from("null"))).collect();
+        if let [only] = not_null.as_slice() {
+            return resolve_schema(only, root);
+        }
+    }
+    schema
+}
+
+/// Returns whether a schema accepts only an object (a TOML table).
+fn expects_object(schema: &Value, root: &Value) -> bool {
+    let schema = resolve_schema(schema, root);
+    schema.get("type") == Some(&Value::from("object")) || (schema.get("type").is_none() && schema.get("properties").is_some())
 }
 
 /// Converts a byte offset into 1-based line and column numbers.

@@ -137,6 +137,24 @@ fn duplicate_key_named() {
     assert!(message.contains("duplicate key `stack_name`"), "{message}");
 }
 
+/// serde reads a list into a struct field by field, so these would set
+/// `network.vpc` from a VPC-shaped table instead of failing.
+#[test]
+fn array_of_tables_rejected() {
+    let message = rejected("c.toml", "[[network]]\ncidr_block = \"10.9.0.0/16\"\n");
+    assert!(message.contains("at `network`"), "{message}");
+    assert!(message.contains("write `[network]` in place of `[[network]]`"), "{message}");
+
+    let nested = rejected("c.toml", "[network]\n[[network.vpc]]\ncidr_block = \"10.9.0.0/16\"\n");
+    assert!(nested.contains("write `[network.vpc]` in place of `[[network.vpc]]`"), "{nested}");
+}
+
+#[test]
+fn json_list_for_object_rejected() {
+    let message = rejected("c.json", "{\"network\": [{\"vpc\": {\"cidr_block\": \"10.9.0.0/16\"}}]}");
+    assert!(message.contains("`network` is a list, but it must be one object"), "{message}");
+}
+
 #[test]
 fn malformed_config_rejected() {
     let message = rejected("c.json", "{\"bucket\": {\"retention\": ");
