@@ -102,6 +102,11 @@ fn check_output_directory(path: &Path) -> Result<(), CliError> {
         _ => Path::new("."),
     };
     if !directory.is_dir() {
+        // A file in the way or a broken link gets the library's message,
+        // which says which of these it is.
+        if std::fs::symlink_metadata(directory).is_ok() {
+            return Ok(());
+        }
         return Err(CliError::Input(format!(
             "cannot write `{}`: directory `{}` does not exist; create it or choose another --out",
             path.display(),

@@ -95,6 +95,12 @@ impl StagedFile {
             Ok(file) => file,
             Err(err) => {
                 check_directory(directory).map_err(fail)?;
+                if err.kind() == io::ErrorKind::PermissionDenied {
+                    return Err(fail(io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        format!("no permission to create a file in directory `{}`; make it writable or choose another path", directory.display()),
+                    )));
+                }
                 return Err(fail(without_temp_path(err)));
             }
         };
@@ -277,6 +283,17 @@ fn check_directory(directory: &Path) -> io::Result<()> {
     if directory.is_dir() {
         return Ok(());
     }
+    // `mkdir` cannot help when the name is taken by a broken link.
+    if let Ok(target) = fs::read_link(directory) {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "directory `{}` is a symbolic link to `{}`, which is missing or leads back to the link; fix the link or choose another directory",
+                directory.display(),
+                target.display()
+            ),
+        ));
+    }
     let problem = if directory.exists() { "is not a directory; choose a directory" } else { "does not exist; create it first" };
     Err(io::Error::new(io::ErrorKind::NotFound, format!("directory `{}` {problem}", directory.display())))
 }
@@ -293,6 +310,14 @@ fn check_replaceable(path: &Path, target: &Path, metadata: &Metadata) -> io::Res
             format!("{subject} is a directory; choose a file path"),
         ));
     }
+    // A rename would put a regular file in place of a device such as
+    // `/dev/null` or a FIFO that another program reads.
+    if !metadata.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{subject} is {}, not a regular file, and is never replaced; choose a regular file path", special_file_kind(metadata)),
+        ));
+    }
     if metadata.permissions().readonly() {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
@@ -300,6 +325,29 @@ fn check_replaceable(path: &Path, target: &Path, metadata: &Metadata) -> io::Res
         ));
     }
     Ok(())
+}
+
+/// Names the kind of a file that is neither a regular file nor a directory.
+fn special_file_kind(metadata: &Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let file_type = metadata.file_type();
+        if file_type.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = metadata;
+    "a special file"
 }
 
 /// Drops the temporary file's name that tempfile appends to its errors
