@@ -488,6 +488,27 @@ fn baseline_diff_reports_broadening() {
     assert!(narrowing.iter().all(|c| !c.broadening), "{narrowing:#?}");
 }
 
+/// A renamed bucket shares no cell with the old name, so every cell of the
+/// old name disappears and every cell of the new one is new.
+#[test]
+fn baseline_diff_of_renamed_bucket() {
+    let good = report_of(stack());
+    let renamed = stack().to_string().replace("BackupBucket", "ArchiveBucket");
+    let renamed = report_of(serde_json::from_str(&renamed).unwrap());
+    assert_eq!(renamed.matrix.buckets, vec!["ArchiveBucket".to_owned()]);
+
+    let changes = diff(&good.matrix, &renamed.matrix);
+
+    let cells = good.matrix.cells.len();
+    let gone: Vec<_> = changes.iter().filter(|c| c.after.is_none()).collect();
+    let new: Vec<_> = changes.iter().filter(|c| c.before.is_none()).collect();
+    assert_eq!(gone.len(), cells);
+    assert!(gone.iter().all(|c| c.bucket == "BackupBucket"), "{gone:#?}");
+    assert_eq!(new.len(), renamed.matrix.cells.len());
+    assert!(new.iter().all(|c| c.bucket == "ArchiveBucket"), "{new:#?}");
+    assert_eq!(changes.len(), gone.len() + new.len());
+}
+
 #[test]
 fn restore_role_open_to_anyone_fails() {
     let mut value = stack();

@@ -2,12 +2,14 @@
 //! and the expectations it breaks, plus the cells that changed against a
 //! baseline template.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::decision::Decision;
 use super::expectations::{Expectations, Violation};
 use super::findings::{findings, template_findings, Finding};
-use super::matrix::Matrix;
+use super::matrix::{Cell, Matrix};
 use super::model::{Settings, StackModel};
 use crate::error::Error;
 use crate::template::Template;
@@ -39,7 +41,8 @@ impl Report {
 
 /// Verifies a template against expectations. The report's findings also
 /// include the problems that synthesis validation finds in the template, with
-/// the code `invalid-template`.
+/// the code `invalid-template`, except its size in bytes, which depends on the
+/// text sent (see [`template_size_findings`](super::template_size_findings)).
 ///
 /// # Errors
 /// [`Error::InvalidDocument`] when an intrinsic or policy in the template
@@ -92,9 +95,13 @@ impl std::fmt::Display for CellChange {
 /// Lists the cells whose decision changed from `baseline` to `current`,
 /// in the current matrix's order, then cells that disappeared.
 pub fn diff(baseline: &Matrix, current: &Matrix) -> Vec<CellChange> {
+    // Indexes, because a renamed bucket or source misses every lookup, and
+    // a miss in `Matrix::cell` searches all cells.
+    let baseline_cells = index_cells(baseline);
+    let current_cells = index_cells(current);
     let mut changes = Vec::new();
     for cell in &current.cells {
-        let before = baseline.cell(&cell.source, &cell.action, Some(&cell.bucket)).map(|c| c.evaluation.decision);
+        let before = baseline_cells.get(&cell_key(cell)).map(|c| c.evaluation.decision);
         let after = cell.evaluation.decision;
         if before != Some(after) {
             changes.push(CellChange {
@@ -108,7 +115,7 @@ pub fn diff(baseline: &Matrix, current: &Matrix) -> Vec<CellChange> {
         }
     }
     for cell in &baseline.cells {
-        if current.cell(&cell.source, &cell.action, Some(&cell.bucket)).is_none() {
+        if !current_cells.contains_key(&cell_key(cell)) {
             changes.push(CellChange {
                 source: cell.source.clone(),
                 action: cell.action.clone(),
@@ -120,4 +127,20 @@ pub fn diff(baseline: &Matrix, current: &Matrix) -> Vec<CellChange> {
         }
     }
     changes
+}
+
+/// Returns a cell's source, action in lowercase and bucket, the names that
+/// [`Matrix::cell`] matches it by.
+fn cell_key(cell: &Cell) -> (&str, String, &str) {
+    (&cell.source, cell.action.to_ascii_lowercase(), &cell.bucket)
+}
+
+/// Maps each cell's key to the cell, keeping the first of equal keys as
+/// [`Matrix::cell`] finds it.
+fn index_cells(matrix: &Matrix) -> HashMap<(&str, String, &str), &Cell> {
+    let mut cells = HashMap::with_capacity(matrix.cells.len());
+    for cell in &matrix.cells {
+        cells.entry(cell_key(cell)).or_insert(cell);
+    }
+    cells
 }
