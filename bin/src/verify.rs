@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
-use vaultgate_core::access::{diff, verify, CellChange, Expectations, Report, Route, Scenario, Settings};
+use vaultgate_core::access::{diff, template_size_findings, verify, CellChange, Expectations, Report, Route, Scenario, Settings};
 use vaultgate_core::Template;
 
 use crate::cli_error::CliError;
@@ -56,11 +56,23 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         None => Expectations::defaults(),
     };
     let settings = Settings::default();
-    let (template, name) = match &args.template {
-        Some(path) => (load_template(path)?, path.display().to_string()),
-        None => (vaultgate_constructs::default_template(), "the default stack".to_owned()),
+    // CloudFormation limits the template body as sent, so the size checked
+    // is the file's, or that of the template `vaultgate synth` writes.
+    let (template, name, size) = match &args.template {
+        Some(path) => {
+            let text = read(path)?;
+            let template = Template::parse(&text, &path.display().to_string())?;
+            (template, path.display().to_string(), text.len())
+        }
+        None => {
+            let template = vaultgate_constructs::default_template();
+            let size = template.to_json_string().len();
+            (template, "the default stack".to_owned(), size)
+        }
     };
-    let report = verify(&template, &name, &settings, &expectations)?;
+    let mut report = verify(&template, &name, &settings, &expectations)?;
+    report.findings.extend(template_size_findings(size));
+    report.findings.sort_by_key(|finding| finding.severity);
     let baseline = match &args.baseline {
         Some(path) => {
             let old = load_template(path)?;

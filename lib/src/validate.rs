@@ -82,10 +82,20 @@ pub fn validate_template(template: &Template, paths: &IndexMap<String, String>) 
 /// length of [`Template::to_json_string`], for a caller that has already
 /// serialized the template.
 pub(crate) fn validate_template_of_size(template: &Template, paths: &IndexMap<String, String>, size: usize) -> Vec<Problem> {
+    let mut problems = validate_template_except_size(template, paths);
+    problems.extend(size_problems(size));
+    problems.sort_by_key(|problem| problem.severity);
+    problems
+}
+
+/// Validates a template as [`validate_template`] does but for its size in
+/// bytes, for a caller whose template text is not the one that will be
+/// sent, such as `vaultgate verify`, which reads a file.
+pub(crate) fn validate_template_except_size(template: &Template, paths: &IndexMap<String, String>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let at = |logical_id: &str| paths.get(logical_id).cloned();
 
-    check_limits(template, size, &mut problems);
+    check_counts(template, &mut problems);
     check_names(template, &at, &mut problems);
     // Both checks read what each resource's properties refer to, so each
     // resource is walked once. Both use the names as a set, so they are
@@ -105,7 +115,7 @@ pub(crate) fn validate_template_of_size(template: &Template, paths: &IndexMap<St
     problems
 }
 
-fn check_limits(template: &Template, size: usize, problems: &mut Vec<Problem>) {
+fn check_counts(template: &Template, problems: &mut Vec<Problem>) {
     let counts = [
         ("resources", template.resources.len(), MAX_RESOURCES),
         ("parameters", template.parameters.len(), MAX_PARAMETERS),
@@ -120,18 +130,25 @@ fn check_limits(template: &Template, size: usize, problems: &mut Vec<Problem>) {
             ));
         }
     }
+}
+
+/// Checks a template body of `size` bytes against CloudFormation's limits
+/// on the template as sent.
+pub(crate) fn size_problems(size: usize) -> Vec<Problem> {
     if size > MAX_TEMPLATE_BYTES {
-        problems.push(Problem::error(
+        vec![Problem::error(
             None,
             None,
             format!("the template is {size} bytes, over CloudFormation's limit of {MAX_TEMPLATE_BYTES}; split it into several stacks"),
-        ));
+        )]
     } else if size > MAX_INLINE_TEMPLATE_BYTES {
-        problems.push(Problem::warning(
+        vec![Problem::warning(
             None,
             None,
             format!("the template is {size} bytes, over the {MAX_INLINE_TEMPLATE_BYTES}-byte limit for inline templates; upload it to an S3 bucket to deploy it"),
-        ));
+        )]
+    } else {
+        Vec::new()
     }
 }
 
@@ -222,7 +239,7 @@ fn check_references(
                 problems.push(Problem::error(
                     at(logical_id),
                     Some(logical_id.clone()),
-                    format!("DependsOn names `{dependency}`, which is not a resource of this template"),
+                    format!("DependsOn names `{dependency}`, which is not a resource of this template; add that resource or remove it from DependsOn"),
                 ));
             }
         }
@@ -231,7 +248,7 @@ fn check_references(
                 problems.push(Problem::error(
                     at(logical_id),
                     Some(logical_id.clone()),
-                    format!("Condition `{condition}` is not defined in the Conditions section"),
+                    format!("Condition `{condition}` is not defined in the Conditions section; define it there or remove the resource's Condition"),
                 ));
             }
         }
@@ -240,7 +257,7 @@ fn check_references(
                 problems.push(Problem::error(
                     at(logical_id),
                     Some(logical_id.clone()),
-                    format!("Fn::If names condition `{condition}`, which is not defined in the Conditions section"),
+                    format!("Fn::If names condition `{condition}`, which is not defined in the Conditions section; define it there or fix the name"),
                 ));
             }
         }
@@ -253,7 +270,7 @@ fn check_references(
                 problems.push(Problem::error(
                     None,
                     Some(name.clone()),
-                    format!("output refers to `{target}`, which is neither a resource nor a parameter of this template"),
+                    format!("output refers to `{target}`, which is neither a resource nor a parameter of this template; add it or fix the reference"),
                 ));
             }
         }
@@ -280,9 +297,9 @@ fn sorted_unique(mut names: Vec<&str>) -> Vec<&str> {
     names
 }
 
-/// Checks that every `Fn::GetAtt` in `pairs` (target, attribute) names an
-/// attribute the target's type has, where the type's attributes are known
-/// from its schema.
+/// Checks that every `Fn::GetAtt` in `pairs` (target, attribute) targets a
+/// resource, not a parameter, and names an attribute the target's type
+/// has, where the type's attributes are known from its schema.
 fn check_get_atts(
     template: &Template,
     owner: &str,
@@ -291,6 +308,14 @@ fn check_get_atts(
     problems: &mut Vec<Problem>,
 ) {
     for &(target, attribute) in pairs {
+        if !template.resources.contains_key(target) && template.parameters.contains_key(target) {
+            problems.push(Problem::error(
+                at(owner),
+                Some(owner.to_owned()),
+                format!("Fn::GetAtt asks parameter `{target}` for attribute `{attribute}`, but only resources have attributes; use {{\"Ref\": \"{target}\"}} for the parameter's value"),
+            ));
+            continue;
+        }
         let Some(resource) = template.resources.get(target) else { continue };
         let Some(known) = attributes_of(&resource.resource_type) else { continue };
         if !known.contains(&attribute) {

@@ -17,7 +17,7 @@ use super::sources::{Route, SourceKind};
 use super::trust::open_trust;
 use crate::policy::Effect;
 use crate::template::Template;
-use crate::validate::{validate_template, Severity};
+use crate::validate::{size_problems, validate_template_except_size, Problem, Severity};
 
 /// One design finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,17 +74,25 @@ pub fn findings(model: &StackModel, matrix: &Matrix) -> Vec<Finding> {
 
 /// Returns the problems that synthesis validation finds in `template`, each
 /// as a finding with the code `invalid-template` and the logical ID at fault
-/// (or `template`) as its subject.
+/// (or `template`) as its subject. The size in bytes is not checked, because
+/// it depends on the text sent: see [`template_size_findings`].
 pub fn template_findings(template: &Template) -> Vec<Finding> {
-    validate_template(template, &IndexMap::new())
-        .into_iter()
-        .map(|problem| Finding {
-            severity: problem.severity,
-            code: "invalid-template",
-            subject: problem.logical_id.unwrap_or_else(|| "template".to_owned()),
-            message: problem.message,
-        })
-        .collect()
+    validate_template_except_size(template, &IndexMap::new()).into_iter().map(invalid_template).collect()
+}
+
+/// Checks a template body of `size` bytes, as it will be sent to
+/// CloudFormation, against the size limits, with the code `invalid-template`.
+pub fn template_size_findings(size: usize) -> Vec<Finding> {
+    size_problems(size).into_iter().map(invalid_template).collect()
+}
+
+fn invalid_template(problem: Problem) -> Finding {
+    Finding {
+        severity: problem.severity,
+        code: "invalid-template",
+        subject: problem.logical_id.unwrap_or_else(|| "template".to_owned()),
+        message: problem.message,
+    }
 }
 
 fn error(code: &'static str, subject: &str, message: String) -> Finding {

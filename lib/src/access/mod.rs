@@ -57,7 +57,7 @@ pub use model::{Bucket, LifecycleRule, Role, Settings, StackModel};
 pub use network::{DefaultRoute, Endpoint, Instance, Network, RouteTable, S3Path, Subnet, Vpc};
 pub use sources::{build_context, RequestSource, Route, SourceKind, OTHER_VPC, OTHER_VPC_ENDPOINT};
 pub use expectations::{Expectation, Expectations, RouteKind, SubnetKind, Violation, DEFAULT_EXPECTATIONS};
-pub use findings::{findings, template_findings, Finding};
+pub use findings::{findings, template_findings, template_size_findings, Finding};
 pub use report::{diff, verify, CellChange, Report};
 pub use assert::{assert_access, AccessAssert, AccessQuery};
 pub use trust::{open_trust, OpenTrust};

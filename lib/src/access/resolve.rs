@@ -364,7 +364,7 @@ impl<'t> Resolver<'t> {
                 if self.template.resources.contains_key(name) {
                     return Ok(Some(Json::String(self.checked_physical_id(name)?)));
                 }
-                return Err(format!("Ref to `{name}`, which is neither a parameter nor a resource"));
+                return Err(format!("Ref to `{name}`, which is neither a parameter nor a resource; add it or fix the reference"));
             }
         };
         Ok(Some(Json::String(value)))
