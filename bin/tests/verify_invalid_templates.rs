@@ -186,7 +186,8 @@ fn get_att_of_parameter_fails() {
 #[test]
 fn invalid_template_messages_give_fix() {
     let directory = tempfile::tempdir().unwrap();
-    let cases: [(&str, fn(&mut Value)); 3] = [
+    type Change = fn(&mut Value);
+    let cases: [(&str, Change); 3] = [
         ("missing DependsOn target", |template| resources(template)["RestoreRole"]["DependsOn"] = json!(["NoSuchResource"])),
         ("missing Condition", |template| resources(template)["RestoreRole"]["Condition"] = json!("NoSuchCondition")),
         ("output to missing resource", |template| {
