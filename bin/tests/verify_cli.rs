@@ -231,6 +231,30 @@ fn unknown_reference_fails_in_json() {
     assert!(invalid.iter().any(|finding| finding["severity"] == "error"), "{invalid:?}");
 }
 
+/// SAM and other macros add resources that the template's references may
+/// name, so a template with a Transform is not validated before expansion.
+#[test]
+fn transform_skips_template_validation() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = changed_stack(directory.path(), "sam.json", |resources| {
+        resources.insert("Alerts".to_owned(), serde_json::json!({
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"KmsMasterKeyId": {"Ref": "FnRole"}}
+        }));
+    });
+    let mut template: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    template["Transform"] = serde_json::json!("AWS::Serverless-2016-10-31");
+    std::fs::write(&file, template.to_string()).unwrap();
+
+    let output = run(&["verify", path(&file), "--format", "json"]);
+
+    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let codes: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|finding| finding["code"].as_str().unwrap()).collect();
+    assert!(!codes.contains(&"invalid-template"), "{codes:?}");
+    assert!(codes.contains(&"template-not-validated"), "{codes:?}");
+}
+
 #[test]
 fn self_named_bucket_exits_two() {
     let directory = tempfile::tempdir().unwrap();

@@ -76,7 +76,18 @@ pub fn findings(model: &StackModel, matrix: &Matrix) -> Vec<Finding> {
 /// as a finding with the code `invalid-template` and the logical ID at fault
 /// (or `template`) as its subject. The size in bytes is not checked, because
 /// it depends on the text sent: see [`template_size_findings`].
+///
+/// A template with a `Transform` (such as `AWS::Serverless-2016-10-31`) is
+/// not validated, because its macros add resources that its references may
+/// name; one warning reports that instead.
 pub fn template_findings(template: &Template) -> Vec<Finding> {
+    if let Some(transform) = &template.transform {
+        return vec![warning(
+            "template-not-validated",
+            "template",
+            format!("the template declares Transform {transform}, whose macros CloudFormation expands before validating, so synthesis validation was skipped; verify the processed template (`aws cloudformation get-template --template-stage Processed`) to check it"),
+        )];
+    }
     validate_template_except_size(template, &IndexMap::new()).into_iter().map(invalid_template).collect()
 }
 
