@@ -103,7 +103,7 @@ fn check_output_directory(path: &Path) -> Result<(), CliError> {
     };
     if !directory.is_dir() {
         // A file in the way or a broken link gets the library's message,
-        // which says which of these it is.
+        // which names which of the two it is.
         if std::fs::symlink_metadata(directory).is_ok() {
             return Ok(());
         }
@@ -171,13 +171,15 @@ fn load_config(path: &Path) -> Result<BackupConfig, CliError> {
                 None => invalid(path, message),
             }
         };
-        let deserializer = toml::Deserializer::parse(&text).map_err(|err| located(err, String::new()))?;
-        if let Ok(value) = Value::deserialize(toml::Deserializer::parse(&text).map_err(|err| located(err, String::new()))?) {
+        let parse = || toml::Deserializer::parse(&text).map_err(|err| located(err, String::new()));
+        // The shape check reads a plain value, and deserializing consumes
+        // the parsed document, so the text is parsed once for each.
+        if let Ok(value) = Value::deserialize(parse()?) {
             if let Some(field) = list_in_place_of_table(&value) {
                 return Err(invalid(field.clone(), format!("`{field}` is an array of tables, but it must be one table; write `[{field}]` in place of `[[{field}]]`")));
             }
         }
-        serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        serde_path_to_error::deserialize(parse()?).map_err(|err| {
             let path = err.path().to_string();
             located(err.into_inner(), path)
         })

@@ -60,9 +60,8 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     // is the file's, or that of the template `vaultgate synth` writes.
     let (template, name, size) = match &args.template {
         Some(path) => {
-            let text = read(path)?;
-            let template = Template::parse(&text, &path.display().to_string())?;
-            (template, path.display().to_string(), text.len())
+            let (template, size) = load_template(path)?;
+            (template, path.display().to_string(), size)
         }
         None => {
             let template = vaultgate_constructs::default_template();
@@ -75,7 +74,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     report.findings.sort_by_key(|finding| finding.severity);
     let baseline = match &args.baseline {
         Some(path) => {
-            let old = load_template(path)?;
+            let (old, _) = load_template(path)?;
             let old_report = verify(&old, &path.display().to_string(), &settings, &expectations)?;
             Some((path.display().to_string(), diff(&old_report.matrix, &report.matrix)))
         }
@@ -122,8 +121,10 @@ fn read(path: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(path).map_err(|err| CliError::Input(format!("cannot read {}: {err}", path.display())))
 }
 
-fn load_template(path: &Path) -> Result<Template, CliError> {
-    Ok(Template::parse(&read(path)?, &path.display().to_string())?)
+/// Reads and parses a template file, and returns it with its size in bytes.
+fn load_template(path: &Path) -> Result<(Template, usize), CliError> {
+    let text = read(path)?;
+    Ok((Template::parse(&text, &path.display().to_string())?, text.len()))
 }
 
 fn run_scenario(path: &Path, format: ReportFormat) -> Result<(), CliError> {

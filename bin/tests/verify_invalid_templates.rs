@@ -214,7 +214,7 @@ fn invalid_template_messages_give_fix() {
 
 /// A `Ref` to a missing parameter in the bucket name stops the access
 /// model, which needs the bucket's name, so verify reports unreadable input
-/// (exit 2) rather than a finding; the message still says what to fix.
+/// (exit 2) rather than a finding. The message still names the fix.
 #[test]
 fn missing_parameter_in_bucket_name_is_explained() {
     let directory = tempfile::tempdir().unwrap();

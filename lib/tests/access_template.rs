@@ -500,13 +500,13 @@ fn baseline_diff_of_renamed_bucket() {
     let changes = diff(&good.matrix, &renamed.matrix);
 
     let cells = good.matrix.cells.len();
-    let gone: Vec<_> = changes.iter().filter(|c| c.after.is_none()).collect();
-    let new: Vec<_> = changes.iter().filter(|c| c.before.is_none()).collect();
-    assert_eq!(gone.len(), cells);
-    assert!(gone.iter().all(|c| c.bucket == "BackupBucket"), "{gone:#?}");
-    assert_eq!(new.len(), renamed.matrix.cells.len());
-    assert!(new.iter().all(|c| c.bucket == "ArchiveBucket"), "{new:#?}");
-    assert_eq!(changes.len(), gone.len() + new.len());
+    let removed: Vec<_> = changes.iter().filter(|c| c.after.is_none()).collect();
+    let added: Vec<_> = changes.iter().filter(|c| c.before.is_none()).collect();
+    assert_eq!(removed.len(), cells);
+    assert!(removed.iter().all(|c| c.bucket == "BackupBucket"), "{removed:#?}");
+    assert_eq!(added.len(), renamed.matrix.cells.len());
+    assert!(added.iter().all(|c| c.bucket == "ArchiveBucket"), "{added:#?}");
+    assert_eq!(changes.len(), removed.len() + added.len());
 }
 
 #[test]

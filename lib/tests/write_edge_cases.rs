@@ -188,8 +188,8 @@ fn failures_name_destination_and_leave_nothing() {
 }
 
 /// A directory that is a link to itself cannot be entered. The error must
-/// say so instead of telling the user to create a directory that `ls`
-/// shows already.
+/// name the link instead of telling the user to create a directory that
+/// `ls` shows already.
 #[test]
 fn directory_link_loop_explained() {
     let directory = tempfile::tempdir().unwrap();

@@ -79,7 +79,7 @@ pub fn findings(model: &StackModel, matrix: &Matrix) -> Vec<Finding> {
 ///
 /// A template with a `Transform` (such as `AWS::Serverless-2016-10-31`) is
 /// not validated, because its macros add resources that its references may
-/// name; one warning reports that instead.
+/// name. One warning reports that instead.
 pub fn template_findings(template: &Template) -> Vec<Finding> {
     if let Some(transform) = &template.transform {
         return vec![warning(
