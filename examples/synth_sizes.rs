@@ -19,7 +19,8 @@
 //!
 //! The comparison's default size runs the real `vaultgate synth` process,
 //! not this example. Build it with
-//! `cargo build --release --example synth_sizes`.
+//! `cargo build --release --example synth_sizes`. Like the `vaultgate`
+//! binary, it allocates with jemalloc.
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,10 @@ use vaultgate::{App, Format, Stack};
 
 #[path = "../benches/support/stacks.rs"]
 mod stacks;
+
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// Reads a count from the environment variable `name`, or `default` when
 /// it is unset.
