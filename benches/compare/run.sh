@@ -26,6 +26,9 @@
 #   RSS_RUNS       runs under GNU time for the peak memory (default 3)
 #   BIG_RESOURCES  resources each tool's big stack is sized to (default 445)
 #   STACKS         stacks of the many size (default 50)
+#   ROUNDS         paired rounds of vaultgate and troposphere per size (default 5)
+#   ROUND_RUNS     timed runs of vaultgate in each round (default 40)
+#   ROUND_SLOW_RUNS  timed runs of troposphere in each round (default 10)
 set -euo pipefail
 
 usage="usage: benches/compare/run.sh REFERENCES [INSTALL_DIR] [RESULTS_DIR]"
@@ -46,6 +49,9 @@ min_runs=${MIN_RUNS:-20}
 rss_runs=${RSS_RUNS:-3}
 big_resources=${BIG_RESOURCES:-445}
 stacks=${STACKS:-50}
+rounds=${ROUNDS:-5}
+round_runs=${ROUND_RUNS:-40}
+round_slow_runs=${ROUND_SLOW_RUNS:-10}
 
 for file in cdk/app.js cdk/backup-stack.js troposphere/app.py setup.sh; do
   [ -f "$references/$file" ] || { echo "error: $references/$file not found; pass the folder of the reference apps ($usage)" >&2; exit 2; }
@@ -132,13 +138,43 @@ measure() {
   done
 }
 
+# Times TOOL at SIZE once more, as round ROUND of the paired comparison,
+# into SIZE/TOOL.round-ROUND.hyperfine.json.
+measure_round() {
+  local tool=$1 size=$2 extra=$3 round=$4
+  local directory="$results/$size"
+  local command
+  mapfile -t command < <(command_of "$tool" "$size")
+  local variables=(MODE="$size" EXTRA="$extra" STACKS="$stacks" OUT="$directory/$tool.out" NODE_PATH="$install_dir/node_modules")
+  local runs=$round_runs
+  [ "$tool" = troposphere ] && runs=$round_slow_runs
+  (cd "$install_dir" && env "${variables[@]}" hyperfine --shell=none --warmup 1 --runs "$runs" \
+    --command-name "$tool $size round $round" --export-json "$directory/$tool.round-$round.hyperfine.json" "${command[*]}") > /dev/null
+}
+
 tools=(vaultgate cdk troposphere)
+declare -A big_extra
 for tool in "${tools[@]}"; do measure "$tool" default 0; done
 for tool in "${tools[@]}"; do
-  extra=$(python3 "$summarize" extra "$big_resources" "$results/default/$tool.out")
-  measure "$tool" big "$extra"
+  big_extra[$tool]=$(python3 "$summarize" extra "$big_resources" "$results/default/$tool.out")
+  measure "$tool" big "${big_extra[$tool]}"
 done
 for tool in "${tools[@]}" vaultgate-app; do measure "$tool" many 0; done
+
+# The blocks above time each tool for seconds on end, and the speed of the
+# virtual machine these figures were taken on drifted by 10 to 25% between
+# such periods. In the paired rounds vaultgate and troposphere alternate,
+# so both figures of a round come from the same few seconds.
+for size in default big many; do
+  echo "== paired rounds at size $size; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  for round in $(seq "$rounds"); do
+    for tool in vaultgate troposphere; do
+      extra=0
+      [ "$size" = big ] && extra=${big_extra[$tool]}
+      measure_round "$tool" "$size" "$extra" "$round"
+    done
+  done
+done
 echo "end $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results/load.txt"
 
 python3 "$summarize" report "$results" | tee "$results/summary.md"

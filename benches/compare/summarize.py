@@ -138,6 +138,7 @@ def report(results):
 
     print("\nRatios are the tool's median wall time and median peak RSS divided by vaultgate's.\n")
     print("\n".join(verdicts))
+    print_rounds(results)
     print("\n### Resource types whose counts differ between the tools\n")
     print(f"Not counted: {', '.join(sorted(SCAFFOLDING))}. Types with equal counts everywhere are left out.\n")
     for size in SIZES:
@@ -150,6 +151,45 @@ def report(results):
         for row in differences[size]:
             print("| " + " | ".join(str(cell) for cell in row) + " |")
         print()
+
+
+def round_medians(results, size, tool):
+    """Returns hyperfine's median (seconds) of each paired round, in round order."""
+    pattern = os.path.join(results, size, f"{tool}.round-*.hyperfine.json")
+    medians = {}
+    for path in glob.glob(pattern):
+        round_number = int(re.search(r"\.round-(\d+)\.hyperfine\.json$", path).group(1))
+        with open(path) as file:
+            medians[round_number] = json.load(file)["results"][0]["median"]
+    return [medians[number] for number in sorted(medians)]
+
+
+def print_rounds(results):
+    """Prints the paired rounds of vaultgate and troposphere, when run.sh ran them."""
+    rows = []
+    for size in SIZES:
+        ours = round_medians(results, size, "vaultgate")
+        theirs = round_medians(results, size, "troposphere")
+        if not ours or len(ours) != len(theirs):
+            continue
+        ratios = [their / our for our, their in zip(ours, theirs)]
+        rows.append((size, ours, theirs, ratios))
+    if not rows:
+        return
+    time_target = TARGETS["troposphere"][0]
+    print("\n### Paired rounds against troposphere\n")
+    print("vaultgate and troposphere alternate, so both medians of a round come from the same few seconds.\n")
+    print("| size | rounds | vaultgate medians | troposphere medians | ratio per round | median ratio | verdict |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for size, ours, theirs, ratios in rows:
+        median_ratio = statistics.median(ratios)
+        verdict = "met" if median_ratio >= time_target else "missed"
+        print(
+            f"| {size} | {len(ratios)} | {', '.join(format_seconds(value) for value in ours)} "
+            f"| {', '.join(format_seconds(value) for value in theirs)} "
+            f"| {', '.join(format_ratio(ratio) for ratio in ratios)} | {format_ratio(median_ratio)} "
+            f"| {verdict} (target ≥{time_target}×) |"
+        )
 
 
 def main():
