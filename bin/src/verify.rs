@@ -11,8 +11,12 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use serde_json::{json, Value};
-use vaultgate_core::access::{diff, template_size_findings, verify, CellChange, Expectations, Report, Route, Scenario, Settings};
+use serde::Serialize;
+use serde_json::json;
+use vaultgate_core::access::{
+    diff, template_size_findings, verify, CellChange, Deciding, Decision, Expectations, Finding, Report, Route, Scenario, Settings,
+    SourceKind,
+};
 use vaultgate_core::Template;
 
 use crate::cli_error::CliError;
@@ -83,8 +87,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
 
     match args.format {
         ReportFormat::Json => {
-            let value = report_json(&name, &report, &expectations, baseline.as_ref());
-            emit(&format!("{}\n", serde_json::to_string_pretty(&value).expect("reports serialize")))?;
+            emit_json(&report_json(&name, &report, &expectations, baseline.as_ref()))?;
         }
         ReportFormat::Text => emit(&report_text(&name, &report, &expectations, baseline.as_ref()))?,
     }
@@ -178,42 +181,163 @@ fn route_text(route: &Route) -> String {
     }
 }
 
-fn report_json(name: &str, report: &Report, expectations: &Expectations, baseline: Option<&(String, Vec<CellChange>)>) -> Value {
+/// The `--format json` report, borrowed from the verified report and
+/// serialized straight to standard output. A template with hundreds of
+/// buckets has a matrix of tens of thousands of cells, and a `serde_json`
+/// tree of them took about ten times the memory of the text.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    template: &'a str,
+    passed: bool,
+    buckets: Vec<JsonBucket<'a>>,
+    sources: Vec<JsonSource<'a>>,
+    matrix: Vec<JsonCell<'a>>,
+    findings: &'a [Finding],
+    /// A violation without a cell is a rule expecting allow that selects no
+    /// cell; its cell fields are null.
+    violations: Vec<JsonViolation<'a>>,
+    unmatched_rules: Vec<JsonUnmatchedRule<'a>>,
+    baseline: Option<JsonBaseline<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonBucket<'a> {
+    logical_id: &'a str,
+    name: &'a str,
+    versioning: bool,
+    object_lock: bool,
+}
+
+#[derive(Serialize)]
+struct JsonSource<'a> {
+    name: &'a str,
+    kind: &'a SourceKind,
+    description: &'a str,
+    route: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonCell<'a> {
+    source: &'a str,
+    action: &'a str,
+    bucket: &'a str,
+    decision: Decision,
+    decided_by: &'a [Deciding],
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonViolation<'a> {
+    rule: usize,
+    expected: &'a str,
+    why: &'a str,
+    selector: &'a str,
+    source: Option<&'a str>,
+    action: Option<&'a str>,
+    bucket: Option<&'a str>,
+    decision: Option<Decision>,
+    reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonUnmatchedRule<'a> {
+    rule: usize,
+    why: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    template: &'a str,
+    changes: &'a [CellChange],
+}
+
+fn report_json<'a>(
+    name: &'a str,
+    report: &'a Report,
+    expectations: &'a Expectations,
+    baseline: Option<&'a (String, Vec<CellChange>)>,
+) -> JsonReport<'a> {
     let model = &report.model;
-    json!({
-        "template": name,
-        "passed": report.passed(),
-        "buckets": model.buckets.iter().map(|b| json!({
-            "logicalId": b.logical_id, "name": b.name, "versioning": b.versioning, "objectLock": b.object_lock,
-        })).collect::<Vec<_>>(),
-        "sources": model.sources.iter().map(|s| json!({
-            "name": s.name, "kind": s.kind, "description": s.description, "route": route_text(&s.route),
-        })).collect::<Vec<_>>(),
-        "matrix": report.matrix.cells.iter().map(|cell| json!({
-            "source": cell.source,
-            "action": cell.action,
-            "bucket": cell.bucket,
-            "decision": cell.evaluation.decision,
-            "decidedBy": cell.evaluation.decided_by,
-            "reason": cell.evaluation.reason,
-        })).collect::<Vec<_>>(),
-        "findings": report.findings,
-        // A violation without a cell is a rule expecting allow that selects
-        // no cell; its cell fields are null.
-        "violations": report.violations.iter().map(|v| json!({
-            "rule": v.rule,
-            "expected": v.expected,
-            "why": v.why,
-            "selector": v.selector,
-            "source": v.cell.as_ref().map(|c| &c.source),
-            "action": v.cell.as_ref().map(|c| &c.action),
-            "bucket": v.cell.as_ref().map(|c| &c.bucket),
-            "decision": v.cell.as_ref().map(|c| c.evaluation.decision),
-            "reason": v.cell.as_ref().map(|c| &c.evaluation.reason),
-        })).collect::<Vec<_>>(),
-        "unmatchedRules": report.unmatched_rules.iter().map(|i| json!({"rule": i, "why": expectations.expect[*i].why})).collect::<Vec<_>>(),
-        "baseline": baseline.map(|(template, changes)| json!({"template": template, "changes": changes})),
-    })
+    let buckets = model
+        .buckets
+        .iter()
+        .map(|bucket| JsonBucket {
+            logical_id: &bucket.logical_id,
+            name: &bucket.name,
+            versioning: bucket.versioning,
+            object_lock: bucket.object_lock,
+        })
+        .collect();
+    let sources = model
+        .sources
+        .iter()
+        .map(|source| JsonSource {
+            name: &source.name,
+            kind: &source.kind,
+            description: &source.description,
+            route: route_text(&source.route),
+        })
+        .collect();
+    let matrix = report
+        .matrix
+        .cells
+        .iter()
+        .map(|cell| JsonCell {
+            source: &cell.source,
+            action: &cell.action,
+            bucket: &cell.bucket,
+            decision: cell.evaluation.decision,
+            decided_by: &cell.evaluation.decided_by,
+            reason: &cell.evaluation.reason,
+        })
+        .collect();
+    let violations = report
+        .violations
+        .iter()
+        .map(|violation| {
+            let cell = violation.cell.as_ref();
+            JsonViolation {
+                rule: violation.rule,
+                expected: &violation.expected,
+                why: &violation.why,
+                selector: &violation.selector,
+                source: cell.map(|cell| cell.source.as_str()),
+                action: cell.map(|cell| cell.action.as_str()),
+                bucket: cell.map(|cell| cell.bucket.as_str()),
+                decision: cell.map(|cell| cell.evaluation.decision),
+                reason: cell.map(|cell| cell.evaluation.reason.as_str()),
+            }
+        })
+        .collect();
+    let unmatched_rules = report
+        .unmatched_rules
+        .iter()
+        .map(|&rule| JsonUnmatchedRule { rule, why: &expectations.expect[rule].why })
+        .collect();
+    JsonReport {
+        template: name,
+        passed: report.passed(),
+        buckets,
+        sources,
+        matrix,
+        findings: &report.findings,
+        violations,
+        unmatched_rules,
+        baseline: baseline.map(|(template, changes)| JsonBaseline { template, changes }),
+    }
+}
+
+/// Writes `value` as pretty JSON and a newline to standard output, without
+/// building the text in memory first.
+fn emit_json(value: &impl Serialize) -> Result<(), CliError> {
+    let fail = |err: std::io::Error| CliError::Output(format!("cannot write to standard output: {err}"));
+    let mut writer = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut writer, value).map_err(|err| fail(err.into()))?;
+    writer.write_all(b"\n").map_err(fail)?;
+    writer.flush().map_err(fail)
 }
 
 /// Single-letter codes of the matrix table.
