@@ -167,7 +167,7 @@ impl TemplateBatch {
                     problems.push(Problem::error(
                         None,
                         None,
-                        format!("stack {:?} was not written: {message}; fix that and add the stack again", entry.name),
+                        format!("stack {:?} was not written: {message}; fix that and write the stacks again", entry.name),
                     ));
                     first_failed.get_or_insert(entry.name);
                 }
@@ -184,6 +184,11 @@ impl TemplateBatch {
         let paths = staged.iter().map(|file| file.destination().to_path_buf()).collect();
         commit_all(staged)?;
         Ok(paths)
+    }
+
+    /// Returns whether a stack added so far failed validation.
+    pub(crate) fn has_invalid(&self) -> bool {
+        self.lock().iter().any(|entry| matches!(entry.outcome, Outcome::Invalid(_)))
     }
 
     /// Returns the directory the templates are written into.

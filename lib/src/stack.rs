@@ -633,38 +633,46 @@ impl App {
     /// [`Error::Invalid`] from validation, with every stack's problems in
     /// stack order, [`Error::UnsafeFileName`] when a stack name would not
     /// make a plain file name in `directory`, [`Error::Io`] when `directory`
-    /// does not exist or cannot be written.
+    /// does not exist or cannot be written. When some stacks fail validation
+    /// and others cannot be written, the error is [`Error::Invalid`], with a
+    /// problem for each stack that was not written.
     pub fn write_to_dir(&self, directory: &Path, format: Format) -> Result<Vec<PathBuf>, Error> {
         let batch = TemplateBatch::new(directory, format);
         let threads = std::thread::available_parallelism().map_or(1, usize::from).min(self.stacks.len());
-        if threads <= 1 {
-            for (position, stack) in self.stacks.iter().enumerate() {
-                batch.add_at(position, stack)?;
-            }
+        let failures: Vec<(usize, Error)> = if threads <= 1 {
+            let added = self.stacks.iter().enumerate().map(|(position, stack)| (position, batch.add_at(position, stack)));
+            added.filter_map(|(position, result)| result.err().map(|err| (position, err))).collect()
+        } else {
+            // Workers take the next stack by index, so a slow stack does not
+            // hold up the others; the batch orders the results by index.
+            // A worker goes on after a failed stack, so that the report also
+            // has the validation problems of the stacks after it.
+            let next = AtomicUsize::new(0);
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..threads)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut failures = Vec::new();
+                            loop {
+                                let position = next.fetch_add(1, Ordering::Relaxed);
+                                let Some(stack) = self.stacks.get(position) else { return failures };
+                                if let Err(err) = batch.add_at(position, stack) {
+                                    failures.push((position, err));
+                                }
+                            }
+                        })
+                    })
+                    .collect();
+                workers.into_iter().flat_map(|worker| worker.join().expect("a synthesis thread panicked")).collect()
+            })
+        };
+        // An I/O error alone is returned as it is. When stacks also failed
+        // validation, the batch reports their problems with the I/O errors.
+        if failures.is_empty() || batch.has_invalid() {
             return batch.commit();
         }
-
-        // Workers take the next stack by index, so a slow stack does not
-        // hold up the others; the batch orders the results by index.
-        let next = AtomicUsize::new(0);
-        let failures: Vec<(usize, Error)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| loop {
-                        let position = next.fetch_add(1, Ordering::Relaxed);
-                        let stack = self.stacks.get(position)?;
-                        if let Err(err) = batch.add_at(position, stack) {
-                            return Some((position, err));
-                        }
-                    })
-                })
-                .collect();
-            workers.into_iter().filter_map(|worker| worker.join().expect("a synthesis thread panicked")).collect()
-        });
-        if let Some((_, err)) = failures.into_iter().min_by_key(|(position, _)| *position) {
-            return Err(err);
-        }
-        batch.commit()
+        let (_, first) = failures.into_iter().min_by_key(|(position, _)| *position).expect("failures is not empty");
+        Err(first)
     }
 }
 

@@ -205,6 +205,35 @@ fn batch_remembers_failed_add() {
 }
 
 #[test]
+fn app_reports_unwritten_and_invalid() {
+    let directory = tempfile::tempdir().unwrap();
+    fs::create_dir(directory.path().join("Stack-01.template.json")).unwrap();
+    let app = app_of(6, &[4]);
+
+    let Error::Invalid { stack, problems } = app.write_to_dir(directory.path(), Format::Json).unwrap_err() else {
+        panic!("expected Error::Invalid")
+    };
+
+    assert_eq!(stack, "Stack-01");
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].to_string().contains("stack \"Stack-01\" was not written"), "{}", problems[0]);
+    assert!(problems[1].to_string().contains("MissingStack04"), "{}", problems[1]);
+    assert_eq!(file_names(directory.path()), ["Stack-01.template.json"], "no template was written");
+}
+
+#[test]
+fn app_io_error_alone_stays_io() {
+    let directory = tempfile::tempdir().unwrap();
+    fs::create_dir(directory.path().join("Stack-02.template.json")).unwrap();
+
+    let err = app_of(4, &[]).write_to_dir(directory.path(), Format::Json).unwrap_err();
+
+    let Error::Io { path, .. } = &err else { panic!("expected Error::Io, got {err:?}") };
+    assert!(path.ends_with("Stack-02.template.json"), "{path}");
+    assert_eq!(file_names(directory.path()), ["Stack-02.template.json"]);
+}
+
+#[test]
 fn file_as_directory_named() {
     let directory = tempfile::tempdir().unwrap();
     let plain = directory.path().join("plain");
