@@ -159,11 +159,17 @@ fn load_config(path: &Path) -> Result<BackupConfig, CliError> {
         let located = |err: toml::de::Error, path: String| {
             let position = err.span().map(|span| line_and_column(&text, span.start));
             let mut message = err.message().trim().replace('\n', " ");
-            // toml 1 reports a repeated key or table without naming it; the
-            // span covers the repeated name, so the message quotes it.
-            if message == "duplicate key" {
-                if let Some(name) = err.span().and_then(|span| text.get(span)) {
-                    message = format!("duplicate key `{}`; each key and table may appear once", name.trim());
+            // toml 1 reports a repeated key or table, or a dotted key under a
+            // key that holds a value, without naming the key; the span covers
+            // that key, so the message quotes it.
+            let name = err.span().and_then(|span| text.get(span)).map(str::trim);
+            if let Some(name) = name {
+                if message == "duplicate key" {
+                    message = format!("duplicate key `{name}`; each key and table may appear once");
+                } else if let Some(kind) = message.strip_prefix("cannot extend value of type ").and_then(|rest| rest.strip_suffix(" with a dotted key")) {
+                    message = format!(
+                        "`{name}` already holds a value of type {kind}, so a dotted key cannot add keys under it; keep one of the two entries"
+                    );
                 }
             }
             match position {

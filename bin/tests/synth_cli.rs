@@ -137,6 +137,14 @@ fn duplicate_key_named() {
     assert!(message.contains("duplicate key `stack_name`"), "{message}");
 }
 
+#[test]
+fn dotted_key_over_value_named() {
+    let message = rejected("c.toml", "[network]\npublic_subnet_cidr = \"10.0.0.0/24\"\npublic_subnet_cidr.x = 1\n");
+    assert!(message.contains("line 3, column 1"), "{message}");
+    assert!(message.contains("`public_subnet_cidr` already holds a value of type string"), "{message}");
+    assert!(message.contains("keep one of the two entries"), "{message}");
+}
+
 /// serde reads a list into a struct field by field, so these would set
 /// `network.vpc` from a VPC-shaped table instead of failing.
 #[test]
