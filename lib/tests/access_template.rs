@@ -460,6 +460,43 @@ fn private_amazon_linux_without_repositories_is_flagged() {
 }
 
 #[test]
+fn owner_enforced_bucket_refuses_acls() {
+    let mut value = stack();
+    resource(&mut value, "BackupBucket")["Properties"]["OwnershipControls"] = json!({"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]});
+    resource(&mut value, "WriterRole")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"] = json!(["s3:PutObject", "s3:PutObjectAcl"]);
+    resource(&mut value, "S3Endpoint")["Properties"]["PolicyDocument"]["Statement"][0]["Action"] = json!(["s3:PutObject", "s3:PutObjectAcl"]);
+
+    let report = report_of(value);
+
+    let cell = report.matrix.cell("PrivateSubnet", "s3:PutObjectAcl", None).expect("the ACL cell");
+    assert_eq!(cell.evaluation.decision, Decision::Denied, "{}", cell.evaluation.reason);
+    assert_eq!(cell.evaluation.layers(), vec![Layer::Service], "{:?}", cell.evaluation.decided_by);
+    assert!(cell.evaluation.reason.contains("AccessControlListNotSupported"), "{}", cell.evaluation.reason);
+    // The writer cannot set ACLs, so the matrix-based finding is gone, but
+    // the endpoint policy still lets ACL calls through.
+    assert!(!codes(&report).contains(&"writer-granted-dangerous-action"), "{:?}", codes(&report));
+    assert!(codes(&report).contains(&"endpoint-allows-dangerous-action"), "{:?}", codes(&report));
+    assert_eq!(decision(&report, "PrivateSubnet", "s3:PutObject"), Decision::Allowed);
+}
+
+#[test]
+fn acls_enabled_without_ownership_controls() {
+    let mut value = stack();
+    resource(&mut value, "WriterRole")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"] = json!(["s3:PutObject", "s3:PutObjectAcl"]);
+    resource(&mut value, "S3Endpoint")["Properties"]["PolicyDocument"]["Statement"][0]["Action"] = json!(["s3:PutObject", "s3:PutObjectAcl"]);
+    for ownership in [None, Some("ObjectWriter"), Some("BucketOwnerPreferred")] {
+        let mut value = value.clone();
+        if let Some(ownership) = ownership {
+            resource(&mut value, "BackupBucket")["Properties"]["OwnershipControls"] = json!({"Rules": [{"ObjectOwnership": ownership}]});
+        }
+
+        let report = report_of(value);
+
+        assert_eq!(decision(&report, "PrivateSubnet", "s3:PutObjectAcl"), Decision::Allowed, "ownership {ownership:?}");
+    }
+}
+
+#[test]
 fn original_writeup_fails_for_each_documented_flaw() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bin/tests/fixtures/original-writeup.json");
     let value: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

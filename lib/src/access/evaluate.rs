@@ -88,7 +88,7 @@ pub(crate) fn evaluate_compiled(policies: Layers<'_>, request: RequestRef<'_>, s
     if iam.decision != Decision::Allowed {
         return iam;
     }
-    if let Some(refusal) = service_refusal(request) {
+    if let Some(refusal) = service_refusal(request, state) {
         return refusal;
     }
     object_lock(policies, request, state).unwrap_or(iam)
@@ -435,18 +435,28 @@ fn is_bucket_policy_action(action: &str) -> bool {
     ["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"].iter().any(|known| known.eq_ignore_ascii_case(action))
 }
 
+/// Returns `true` for the actions that set an ACL.
+fn is_acl_write_action(action: &str) -> bool {
+    ["s3:PutObjectAcl", "s3:PutObjectVersionAcl", "s3:PutBucketAcl"].iter().any(|known| known.eq_ignore_ascii_case(action))
+}
+
 /// Service rules outside policies that refuse a request IAM allowed.
-// NOTE: S3 also refuses to suspend versioning on an Object Lock bucket, to
-// delete a non-empty bucket and to set ACLs when object ownership is
-// BucketOwnerEnforced; those rules are not modelled, so such requests get
-// IAM's decision.
-fn service_refusal(request: RequestRef<'_>) -> Option<Evaluation> {
-    if is_bucket_policy_action(request.action) && request.is_cross_account() {
-        return Some(Evaluation {
+// NOTE: S3 also refuses to suspend versioning on an Object Lock bucket and
+// to delete a non-empty bucket. Those rules are not modelled, so such
+// requests get IAM's decision.
+fn service_refusal(request: RequestRef<'_>, state: &ResourceState) -> Option<Evaluation> {
+    let refuse = |reason: &str| {
+        Some(Evaluation {
             decision: Decision::Denied,
             decided_by: vec![Deciding { layer: Layer::Service, scope: None, policy: None, statement: None, effect: "refused" }],
-            reason: "S3 accepts bucket-policy requests only from identities in the bucket owner's account (405 Method Not Allowed)".to_owned(),
-        });
+            reason: reason.to_owned(),
+        })
+    };
+    if is_bucket_policy_action(request.action) && request.is_cross_account() {
+        return refuse("S3 accepts bucket-policy requests only from identities in the bucket owner's account (405 Method Not Allowed)");
+    }
+    if state.acls_disabled && is_acl_write_action(request.action) {
+        return refuse("the bucket's Object Ownership is BucketOwnerEnforced, so ACLs are disabled and S3 rejects requests that set one (400 AccessControlListNotSupported)");
     }
     None
 }

@@ -251,14 +251,16 @@ pub fn request_for(model: &StackModel, source: &RequestSource, action: &str, buc
 /// bucket's default retention, and a caller that sends the governance
 /// bypass header whenever it helps.
 pub fn state_for(bucket: &Bucket) -> ResourceState {
+    let acls_disabled = bucket.acls_disabled;
     match bucket.default_retention {
         Some((mode, _)) if bucket.object_lock => ResourceState {
             object_lock_mode: Some(mode),
             version_under_retention: true,
             bypass_governance_header: true,
+            acls_disabled,
             ..ResourceState::default()
         },
-        _ => ResourceState::default(),
+        _ => ResourceState { acls_disabled, ..ResourceState::default() },
     }
 }
 

@@ -92,6 +92,12 @@ pub struct Bucket {
     pub default_retention: Option<(LockMode, u64)>,
     /// Lifecycle rules.
     pub lifecycle: Vec<LifecycleRule>,
+    /// `OwnershipControls` sets `BucketOwnerEnforced`, so ACLs are disabled.
+    /// S3 also disables ACLs on a new bucket without `OwnershipControls`, but
+    /// this field is then `false`. The analysis does not count on that
+    /// default, because the bucket's history or a change outside the
+    /// template may not keep it, so IAM decides the bucket's ACL calls.
+    pub acls_disabled: bool,
 }
 
 /// Everything the access analysis reads from one template.
@@ -325,6 +331,12 @@ fn read_buckets(template: &Template, resolver: &Resolver<'_>) -> Result<Vec<Buck
                 .collect(),
             _ => Vec::new(),
         };
+        let acls_disabled = match object(&properties, "OwnershipControls").get("Rules") {
+            Some(Json::Array(rules)) => {
+                rules.iter().any(|rule| rule.get("ObjectOwnership").and_then(Json::as_str) == Some("BucketOwnerEnforced"))
+            }
+            _ => false,
+        };
         let name = resolver.physical_id(logical_id);
         buckets.push(Bucket {
             arn: format!("arn:{}:s3:::{name}", resolver.environment().partition),
@@ -335,6 +347,7 @@ fn read_buckets(template: &Template, resolver: &Resolver<'_>) -> Result<Vec<Buck
             object_lock,
             default_retention,
             lifecycle,
+            acls_disabled,
         });
     }
     for (logical_id, _) in template.resources.iter().filter(|(id, r)| r.resource_type == "AWS::S3::BucketPolicy" && resolver.is_deployed(id)) {

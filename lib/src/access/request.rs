@@ -247,6 +247,9 @@ pub struct ResourceState {
     /// date in the same mode; by default a retention change is taken to
     /// shorten it or change the mode, which Object Lock restricts.
     pub retention_extension_only: bool,
+    /// `true` when the bucket's Object Ownership is `BucketOwnerEnforced`:
+    /// ACLs are disabled, and S3 rejects requests that set one.
+    pub acls_disabled: bool,
 }
 
 #[cfg(test)]

@@ -286,8 +286,9 @@ fn parse_state(value: &Json, path: &str) -> ParseResult<ResourceState> {
             "legalHold" => state.legal_hold = flag()?,
             "bypassGovernanceHeader" => state.bypass_governance_header = flag()?,
             "retentionExtensionOnly" => state.retention_extension_only = flag()?,
+            "aclsDisabled" => state.acls_disabled = flag()?,
             other => {
-                return Err((at, format!("unknown resource state `{other}`; expected objectLockMode, versionUnderRetention, legalHold, bypassGovernanceHeader or retentionExtensionOnly")));
+                return Err((at, format!("unknown resource state `{other}`; expected objectLockMode, versionUnderRetention, legalHold, bypassGovernanceHeader, retentionExtensionOnly or aclsDisabled")));
             }
         }
     }
