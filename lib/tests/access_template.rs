@@ -94,6 +94,27 @@ fn compliance_lock_stops_admin_delete() {
 }
 
 #[test]
+fn locked_bucket_cannot_be_deleted() {
+    let report = report_of(stack());
+    let cell = &report.matrix.cell("console-admin", "s3:DeleteBucket", None).unwrap().evaluation;
+    assert_eq!(cell.decision, Decision::Denied, "{}", cell.reason);
+    assert_eq!(cell.layers(), vec![Layer::Service]);
+    assert!(cell.reason.contains("BucketNotEmpty"), "{}", cell.reason);
+}
+
+#[test]
+fn unlocked_bucket_deletion_left_to_iam() {
+    let mut value = stack();
+    let properties = resource(&mut value, "BackupBucket")["Properties"].as_object_mut().unwrap();
+    properties.remove("ObjectLockConfiguration");
+    properties.remove("ObjectLockEnabled");
+
+    let report = report_of(value);
+
+    assert_eq!(decision(&report, "console-admin", "s3:DeleteBucket"), Decision::Allowed);
+}
+
+#[test]
 fn root_keeps_bucket_policy_access_only() {
     let report = report_of(stack());
     assert_eq!(decision(&report, "account-root", "s3:PutBucketPolicy"), Decision::Allowed);

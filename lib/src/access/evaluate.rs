@@ -441,9 +441,9 @@ fn is_acl_write_action(action: &str) -> bool {
 }
 
 /// Service rules outside policies that refuse a request IAM allowed.
-// NOTE: S3 also refuses to suspend versioning on an Object Lock bucket and
-// to delete a non-empty bucket. Those rules are not modelled, so such
-// requests get IAM's decision.
+// NOTE: S3 also refuses to suspend versioning on an Object Lock bucket.
+// That rule is not modelled, because a matrix cell does not say whether a
+// `PutBucketVersioning` request enables or suspends; it gets IAM's decision.
 fn service_refusal(request: RequestRef<'_>, state: &ResourceState) -> Option<Evaluation> {
     let refuse = |reason: &str| {
         Some(Evaluation {
@@ -454,6 +454,11 @@ fn service_refusal(request: RequestRef<'_>, state: &ResourceState) -> Option<Eva
     };
     if is_bucket_policy_action(request.action) && request.is_cross_account() {
         return refuse("S3 accepts bucket-policy requests only from identities in the bucket owner's account (405 Method Not Allowed)");
+    }
+    // The bucket holds the version under retention, so it is not empty, and
+    // S3 deletes only empty buckets.
+    if state.version_under_retention && request.action.eq_ignore_ascii_case("s3:DeleteBucket") {
+        return refuse("the bucket holds an object version under Object Lock retention, so it is not empty, and S3 deletes only empty buckets (409 BucketNotEmpty)");
     }
     if state.acls_disabled && is_acl_write_action(request.action) {
         return refuse("the bucket's Object Ownership is BucketOwnerEnforced, so ACLs are disabled and S3 rejects requests that set one (400 AccessControlListNotSupported)");
