@@ -6,16 +6,17 @@
 
 use serde_json::Value as Json;
 
-use super::document::{Policy, PolicyKind, PolicyStatement};
+use super::condition::{BaseOperator, SetQualifier};
+use super::document::{Condition, Policy, PolicyKind, PolicyStatement};
 use super::pattern::action_matches;
 use crate::policy::Effect;
 
 /// Condition keys that narrow who may assume a role to an organization,
 /// to named principals or to holders of a shared external ID.
 ///
-/// NOTE: a statement that tests one of these keys counts as narrowed
-/// whatever values it lists, so a condition such as
-/// `StringLike aws:PrincipalArn *` is not caught.
+/// NOTE: a condition on one of these keys counts as narrowing whatever
+/// fixed values it lists, so a list of many accounts is taken as narrow.
+/// Only the forms that match every caller are caught (see `narrows`).
 const NARROWING_KEYS: [&str; 5] = ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "sts:ExternalId"];
 
 /// One trust statement that lets callers outside the account assume a role.
@@ -67,7 +68,29 @@ fn allows_assume_role(statement: &PolicyStatement) -> bool {
 }
 
 fn narrowed(statement: &PolicyStatement) -> bool {
-    statement.conditions.iter().any(|condition| NARROWING_KEYS.iter().any(|key| condition.key.eq_ignore_ascii_case(key)))
+    statement.conditions.iter().any(narrows)
+}
+
+/// Returns `true` when `condition` admits only callers whose narrowing key
+/// has one of the listed values. It does not when the operator is negated
+/// (`StringNotEquals` admits every other value), when `IfExists` or
+/// `ForAllValues` makes it hold for callers without the key, or when a
+/// `Like` pattern is nothing but `*`, which matches every value.
+fn narrows(condition: &Condition) -> bool {
+    if !NARROWING_KEYS.iter().any(|key| condition.key.eq_ignore_ascii_case(key)) {
+        return false;
+    }
+    let operator = &condition.operator;
+    if operator.if_exists || operator.set == Some(SetQualifier::ForAllValues) || condition.values.is_empty() {
+        return false;
+    }
+    match operator.base {
+        BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase | BaseOperator::ArnEquals => true,
+        BaseOperator::StringLike | BaseOperator::ArnLike => {
+            condition.values.iter().all(|value| !value.is_empty() && !value.bytes().all(|byte| byte == b'*'))
+        }
+        _ => false,
+    }
 }
 
 /// Describes the outside callers a statement trusts, or `None` when it
@@ -122,5 +145,23 @@ mod tests {
         assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}]})).is_empty());
         assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})).is_empty());
         assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:TagSession"}]})).is_empty());
+        assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole", "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/*"}}}]})).is_empty());
+    }
+
+    #[test]
+    fn condition_matching_everyone_is_open() {
+        let conditions = [
+            json!({"StringLike": {"aws:PrincipalArn": "*"}}),
+            json!({"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::444455556666:role/*", "**"]}}),
+            json!({"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}}),
+            json!({"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"}}),
+            json!({"ForAllValues:StringEquals": {"aws:PrincipalOrgPaths": ["o-abc/r-1/ou-2/"]}}),
+            json!({"Null": {"sts:ExternalId": "false"}}),
+        ];
+        for condition in conditions {
+            let statement = json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": condition});
+            let found = open(json!({"Statement": [statement]}));
+            assert_eq!(found.len(), 1, "{condition} should leave the role open");
+        }
     }
 }
