@@ -422,3 +422,20 @@ fn root_cells_name_their_grant() {
     assert_eq!(cell["decidedBy"][0]["policy"], "account root user", "{cell}");
     assert!(stdout(&run(&["verify", path(&stack_fixture())])).contains("s3:PutBucketPolicy                    identity allow in account root user"));
 }
+
+/// The JSON report is streamed through a buffer, so a write error can come
+/// from any flush. It must end the command with exit code 1 and a message.
+#[cfg(target_os = "linux")]
+#[test]
+fn json_report_to_full_device() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vaultgate"))
+        .args(["verify", path(&stack_fixture()), "--format", "json"])
+        .stdout(full)
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("cannot write to standard output: No space left on device"), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}

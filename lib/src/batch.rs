@@ -63,6 +63,18 @@ struct Entry {
     outcome: Outcome,
 }
 
+/// The added stacks sorted into staged files and problems.
+struct Report {
+    /// The templates written under temporary names, in the order added.
+    staged: Vec<StagedFile>,
+    /// The first stack that failed validation or conflicts with another.
+    first_invalid: Option<String>,
+    /// The first stack whose template could not be written.
+    first_unwritten: Option<String>,
+    /// Every problem, in the order of [`TemplateBatch::commit`]'s errors.
+    problems: Vec<Problem>,
+}
+
 #[derive(Debug)]
 enum Outcome {
     Staged(StagedFile),
@@ -144,13 +156,41 @@ impl TemplateBatch {
     /// # Errors
     /// [`Error::Invalid`] carrying the first failing stack's name and the
     /// problems of every stack: repeated names first, then each stack's in
-    /// the order they were added. [`Error::Io`] when a file cannot be
-    /// flushed or renamed; the files renamed before it stay.
+    /// the order they were added. The name is that of a stack that failed
+    /// validation, or of one that was not written when none did.
+    /// [`Error::Io`] when a file cannot be flushed or renamed; the files
+    /// renamed before it stay.
     pub fn commit(self) -> Result<Vec<PathBuf>, Error> {
+        let report = self.into_report();
+        if let Some(stack) = report.first_invalid.or(report.first_unwritten) {
+            return Err(Error::Invalid { stack, problems: report.problems });
+        }
+
+        let paths = report.staged.iter().map(|file| file.destination().to_path_buf()).collect();
+        commit_all(report.staged)?;
+        Ok(paths)
+    }
+
+    /// Ends a batch in which some stacks could not be written, removing
+    /// every temporary file. Returns [`Error::Invalid`] with every problem
+    /// when a stack failed validation or the stacks conflict with each
+    /// other, and `first_error`, the I/O error of the first stack that was
+    /// not written, when the I/O errors are all there is.
+    pub(crate) fn abandon(self, first_error: Error) -> Error {
+        let report = self.into_report();
+        match report.first_invalid {
+            Some(stack) => Error::Invalid { stack, problems: report.problems },
+            None => first_error,
+        }
+    }
+
+    /// Sorts the added stacks into staged files and problems.
+    fn into_report(self) -> Report {
         let mut entries = self.entries.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
         entries.sort_by_key(|entry| entry.position);
 
-        let (mut first_failed, mut problems) = duplicate_name_problems(entries.iter().map(|entry| entry.name.as_str()));
+        let (mut first_invalid, mut problems) = duplicate_name_problems(entries.iter().map(|entry| entry.name.as_str()));
+        let mut first_unwritten = None;
         let mut staged = Vec::with_capacity(entries.len());
         let mut staged_names = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -160,7 +200,7 @@ impl TemplateBatch {
                     staged_names.push(entry.name);
                 }
                 Outcome::Invalid(stack_problems) => {
-                    first_failed.get_or_insert(entry.name);
+                    first_invalid.get_or_insert(entry.name);
                     problems.extend(stack_problems);
                 }
                 Outcome::Failed(message) => {
@@ -169,26 +209,15 @@ impl TemplateBatch {
                         None,
                         format!("stack {:?} was not written: {message}; fix that and write the stacks again", entry.name),
                     ));
-                    first_failed.get_or_insert(entry.name);
+                    first_unwritten.get_or_insert(entry.name);
                 }
             }
         }
         if let Some((name, problem)) = shared_target_problem(&staged, &staged_names) {
-            first_failed.get_or_insert(name);
+            first_invalid.get_or_insert(name);
             problems.push(problem);
         }
-        if let Some(stack) = first_failed {
-            return Err(Error::Invalid { stack, problems });
-        }
-
-        let paths = staged.iter().map(|file| file.destination().to_path_buf()).collect();
-        commit_all(staged)?;
-        Ok(paths)
-    }
-
-    /// Returns whether a stack added so far failed validation.
-    pub(crate) fn has_invalid(&self) -> bool {
-        self.lock().iter().any(|entry| matches!(entry.outcome, Outcome::Invalid(_)))
+        Report { staged, first_invalid, first_unwritten, problems }
     }
 
     /// Returns the directory the templates are written into.

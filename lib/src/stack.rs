@@ -668,11 +668,10 @@ impl App {
         };
         // An I/O error alone is returned as it is. When stacks also failed
         // validation, the batch reports their problems with the I/O errors.
-        if failures.is_empty() || batch.has_invalid() {
-            return batch.commit();
+        match failures.into_iter().min_by_key(|(position, _)| *position) {
+            None => batch.commit(),
+            Some((_, first)) => Err(batch.abandon(first)),
         }
-        let (_, first) = failures.into_iter().min_by_key(|(position, _)| *position).expect("failures is not empty");
-        Err(first)
     }
 }
 

@@ -324,6 +324,16 @@ fn check_replaceable(path: &Path, target: &Path, metadata: &Metadata) -> io::Res
             format!("{subject} is read-only; make it writable or choose another path"),
         ));
     }
+    // An immutable file cannot be replaced, even by root. Finding it here,
+    // before any file of a batch is renamed, keeps the batch from being
+    // renamed only in part. access(2) reports the flag as EPERM.
+    #[cfg(target_os = "linux")]
+    if rustix::fs::access(target, rustix::fs::Access::WRITE_OK) == Err(rustix::io::Errno::PERM) {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{subject} is immutable (`chattr +i`), so it cannot be replaced; clear the flag with `chattr -i` or choose another path"),
+        ));
+    }
     Ok(())
 }
 

@@ -214,7 +214,7 @@ fn app_reports_unwritten_and_invalid() {
         panic!("expected Error::Invalid")
     };
 
-    assert_eq!(stack, "Stack-01");
+    assert_eq!(stack, "Stack-04", "the header names the stack that failed validation");
     assert_eq!(problems.len(), 2, "{problems:#?}");
     assert!(problems[0].to_string().contains("stack \"Stack-01\" was not written"), "{}", problems[0]);
     assert!(problems[1].to_string().contains("MissingStack04"), "{}", problems[1]);
@@ -231,6 +231,105 @@ fn app_io_error_alone_stays_io() {
     let Error::Io { path, .. } = &err else { panic!("expected Error::Io, got {err:?}") };
     assert!(path.ends_with("Stack-02.template.json"), "{path}");
     assert_eq!(file_names(directory.path()), ["Stack-02.template.json"]);
+}
+
+/// Repeated stack names are a validation problem of the app, reported by
+/// `App::synth` as `Error::Invalid`. An I/O error on another stack must
+/// not hide it, or the user fixes the file and only then learns of it.
+#[test]
+fn app_io_error_keeps_duplicate_names() {
+    let directory = tempfile::tempdir().unwrap();
+    fs::create_dir(directory.path().join("Blocked.template.json")).unwrap();
+    let mut app = App::new();
+    app.add_stack(stack("Backup", false));
+    app.add_stack(stack("Backup", false));
+    app.add_stack(stack("Blocked", false));
+
+    let err = app.write_to_dir(directory.path(), Format::Json).unwrap_err();
+
+    let Error::Invalid { problems, .. } = &err else { panic!("expected Error::Invalid, got {err:?}") };
+    let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert!(messages.iter().any(|message| message.contains("stack name \"Backup\" is used by 2 stacks")), "{messages:#?}");
+    assert!(messages.iter().any(|message| message.contains("stack \"Blocked\" was not written")), "{messages:#?}");
+    assert_eq!(file_names(directory.path()), ["Blocked.template.json"], "no template was written");
+}
+
+/// Two stack files that lead to one file through a link are an app-level
+/// problem too, so an I/O error on a third stack must not hide it.
+#[cfg(unix)]
+#[test]
+fn app_io_error_keeps_shared_target() {
+    let directory = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("Bb.template.json", directory.path().join("Aa.template.json")).unwrap();
+    fs::create_dir(directory.path().join("Cc.template.json")).unwrap();
+    let mut app = App::new();
+    app.add_stack(stack("Aa", false));
+    app.add_stack(stack("Bb", false));
+    app.add_stack(stack("Cc", false));
+
+    let err = app.write_to_dir(directory.path(), Format::Json).unwrap_err();
+
+    let Error::Invalid { problems, .. } = &err else { panic!("expected Error::Invalid, got {err:?}") };
+    let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert!(messages.iter().any(|message| message.contains("lead to the same file")), "{messages:#?}");
+    assert!(messages.iter().any(|message| message.contains("stack \"Cc\" was not written")), "{messages:#?}");
+}
+
+/// The message opens with "template `X` is invalid". X must be a stack that
+/// failed validation, not one that is valid but could not be written.
+#[test]
+fn app_error_header_names_invalid_stack() {
+    let directory = tempfile::tempdir().unwrap();
+    fs::create_dir(directory.path().join("Stack-01.template.json")).unwrap();
+    let app = app_of(6, &[4]);
+
+    let message = app.write_to_dir(directory.path(), Format::Json).unwrap_err().to_string();
+
+    let header = message.lines().next().unwrap();
+    assert!(!header.contains("`Stack-01` is invalid"), "Stack-01 passed validation: {message}");
+}
+
+/// Clears the immutable attribute of a file when dropped, so that the
+/// temporary directory can be removed even when an assert fails.
+struct ImmutableFile(std::path::PathBuf);
+
+impl ImmutableFile {
+    /// Sets the immutable attribute with `chattr +i`, or returns `None` when
+    /// the file system or the user's privileges do not allow it.
+    fn set(path: &Path) -> Option<ImmutableFile> {
+        let status = std::process::Command::new("chattr").arg("+i").arg(path).stderr(std::process::Stdio::null()).status();
+        status.ok().filter(|status| status.success()).map(|_| ImmutableFile(path.to_path_buf()))
+    }
+}
+
+impl Drop for ImmutableFile {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+/// README: `App::write_to_dir` "writes every template or none". Not even
+/// root can replace an immutable file, so staging must find it before the
+/// files before it are renamed into place.
+#[cfg(target_os = "linux")]
+#[test]
+fn app_rename_failure_keeps_old_files() {
+    let directory = tempfile::tempdir().unwrap();
+    let first = directory.path().join("Stack-00.template.json");
+    let second = directory.path().join("Stack-01.template.json");
+    fs::write(&first, "old\n").unwrap();
+    fs::write(&second, "old\n").unwrap();
+    let Some(_immutable) = ImmutableFile::set(&second) else {
+        eprintln!("chattr +i is not permitted here; skipped");
+        return;
+    };
+
+    let err = app_of(2, &[]).write_to_dir(directory.path(), Format::Json).unwrap_err();
+
+    assert!(err.to_string().contains("Stack-01.template.json"), "{err}");
+    assert_eq!(fs::read_to_string(&second).unwrap(), "old\n");
+    assert_eq!(fs::read_to_string(&first).unwrap(), "old\n", "Stack-00 was replaced although Stack-01 was not");
+    assert_eq!(file_names(directory.path()), ["Stack-00.template.json", "Stack-01.template.json"]);
 }
 
 #[test]
