@@ -52,6 +52,12 @@ stacks=${STACKS:-50}
 rounds=${ROUNDS:-5}
 round_runs=${ROUND_RUNS:-40}
 round_slow_runs=${ROUND_SLOW_RUNS:-10}
+for setting in WARMUP="$warmup" SLOW_RUNS="$slow_runs" MIN_RUNS="$min_runs" RSS_RUNS="$rss_runs" \
+  BIG_RESOURCES="$big_resources" STACKS="$stacks" ROUNDS="$rounds" ROUND_RUNS="$round_runs" ROUND_SLOW_RUNS="$round_slow_runs"; do
+  case "${setting#*=}" in
+    '' | *[!0-9]*) echo "error: invalid ${setting}: expected a whole number" >&2; exit 2 ;;
+  esac
+done
 
 for file in cdk/app.js cdk/backup-stack.js troposphere/app.py setup.sh; do
   [ -f "$references/$file" ] || { echo "error: $references/$file not found; pass the folder of the reference apps ($usage)" >&2; exit 2; }
@@ -164,11 +170,19 @@ for tool in "${tools[@]}" vaultgate-app; do measure "$tool" many 0; done
 # The blocks above time each tool for seconds on end, and the speed of the
 # virtual machine these figures were taken on drifted by 10 to 25% between
 # such periods. In the paired rounds vaultgate and troposphere alternate,
-# so both figures of a round come from the same few seconds.
+# so both figures of a round come from the same few seconds. Odd rounds
+# start with vaultgate and even ones with troposphere, so neither tool
+# always runs right after the other. Rounds left by an earlier run into
+# the same folder are removed first, because the summary pairs rounds by
+# number.
 for size in default big many; do
-  echo "== paired rounds at size $size; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  echo "== paired rounds at size $size" >&2
+  rm -f "$results/$size/"*.round-*.hyperfine.json
   for round in $(seq "$rounds"); do
-    for tool in vaultgate troposphere; do
+    order=(vaultgate troposphere)
+    [ $((round % 2)) -eq 0 ] && order=(troposphere vaultgate)
+    echo "$size round $round $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results/load.txt"
+    for tool in "${order[@]}"; do
       extra=0
       [ "$size" = big ] && extra=${big_extra[$tool]}
       measure_round "$tool" "$size" "$extra" "$round"

@@ -153,43 +153,69 @@ def report(results):
         print()
 
 
+ROUND_FILE = re.compile(r"^(?P<tool>[a-z-]+)\.round-(?P<number>\d+)\.hyperfine\.json$")
+
+
 def round_medians(results, size, tool):
-    """Returns hyperfine's median (seconds) of each paired round, in round order."""
-    pattern = os.path.join(results, size, f"{tool}.round-*.hyperfine.json")
+    """Returns hyperfine's median (seconds) of each paired round of `tool`
+    at `size`, by round number. Files whose names do not follow run.sh's
+    pattern are ignored."""
+    directory = os.path.join(results, size)
     medians = {}
-    for path in glob.glob(pattern):
-        round_number = int(re.search(r"\.round-(\d+)\.hyperfine\.json$", path).group(1))
-        with open(path) as file:
-            medians[round_number] = json.load(file)["results"][0]["median"]
-    return [medians[number] for number in sorted(medians)]
+    paths = {}
+    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
+        match = ROUND_FILE.match(name)
+        if not match or match.group("tool") != tool:
+            continue
+        number = int(match.group("number"))
+        path = os.path.join(directory, name)
+        if number in paths:
+            sys.exit(f"error: {paths[number]} and {path} are both round {number}; remove one")
+        paths[number] = path
+        try:
+            with open(path) as file:
+                medians[number] = json.load(file)["results"][0]["median"]
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as error:
+            sys.exit(f"error: cannot read the median from {path}: {error!r}")
+    return medians
 
 
 def print_rounds(results):
-    """Prints the paired rounds of vaultgate and troposphere, when run.sh ran them."""
+    """Prints the paired rounds of vaultgate and troposphere, when run.sh
+    ran them. Rounds are paired by number; a round that only one tool
+    finished is named below the table."""
     rows = []
+    unpaired = []
     for size in SIZES:
         ours = round_medians(results, size, "vaultgate")
         theirs = round_medians(results, size, "troposphere")
-        if not ours or len(ours) != len(theirs):
-            continue
-        ratios = [their / our for our, their in zip(ours, theirs)]
-        rows.append((size, ours, theirs, ratios))
-    if not rows:
+        numbers = sorted(set(ours) & set(theirs))
+        for number in sorted(set(ours) ^ set(theirs)):
+            tool = "vaultgate" if number in ours else "troposphere"
+            unpaired.append(f"{size} round {number} (only {tool})")
+        if numbers:
+            rows.append((size, numbers, [ours[number] for number in numbers], [theirs[number] for number in numbers]))
+    if not rows and not unpaired:
         return
+
     time_target = TARGETS["troposphere"][0]
     print("\n### Paired rounds against troposphere\n")
     print("vaultgate and troposphere alternate, so both medians of a round come from the same few seconds.\n")
     print("| size | rounds | vaultgate medians | troposphere medians | ratio per round | median ratio | verdict |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for size, ours, theirs, ratios in rows:
+    for size, numbers, ours, theirs in rows:
+        ratios = [their / our for our, their in zip(ours, theirs)]
         median_ratio = statistics.median(ratios)
         verdict = "met" if median_ratio >= time_target else "missed"
         print(
-            f"| {size} | {len(ratios)} | {', '.join(format_seconds(value) for value in ours)} "
+            f"| {size} | {', '.join(str(number) for number in numbers)} | {', '.join(format_seconds(value) for value in ours)} "
             f"| {', '.join(format_seconds(value) for value in theirs)} "
             f"| {', '.join(format_ratio(ratio) for ratio in ratios)} | {format_ratio(median_ratio)} "
             f"| {verdict} (target ≥{time_target}×) |"
         )
+
+    if unpaired:
+        print(f"\nLeft out, because the other tool has no round with the same number: {', '.join(unpaired)}.")
 
 
 def main():
