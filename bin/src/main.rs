@@ -12,8 +12,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// jemalloc serves the many small allocations of synthesis faster than
-/// glibc's malloc; the `jemalloc` feature in Cargo.toml gives the figures.
+/// jemalloc serves the many small allocations of synthesis and verify
+/// faster than glibc's malloc; the `jemalloc` feature in Cargo.toml gives
+/// the figures and the costs.
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
