@@ -501,6 +501,20 @@ fn owner_enforced_bucket_refuses_acls() {
 }
 
 #[test]
+fn ownership_from_parameter_left_to_iam() {
+    let mut value = stack();
+    value["Parameters"]["Ownership"] =
+        json!({"Type": "String", "Default": "BucketOwnerEnforced", "AllowedValues": ["BucketOwnerEnforced", "ObjectWriter"]});
+    resource(&mut value, "BackupBucket")["Properties"]["OwnershipControls"] = json!({"Rules": [{"ObjectOwnership": {"Ref": "Ownership"}}]});
+    resource(&mut value, "WriterRole")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"] = json!(["s3:PutObject", "s3:PutObjectAcl"]);
+    resource(&mut value, "S3Endpoint")["Properties"]["PolicyDocument"]["Statement"][0]["Action"] = json!(["s3:PutObject", "s3:PutObjectAcl"]);
+
+    let report = report_of(value);
+
+    assert_eq!(decision(&report, "PrivateSubnet", "s3:PutObjectAcl"), Decision::Allowed);
+}
+
+#[test]
 fn acls_enabled_without_ownership_controls() {
     let mut value = stack();
     resource(&mut value, "WriterRole")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"] = json!(["s3:PutObject", "s3:PutObjectAcl"]);

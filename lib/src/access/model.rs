@@ -92,11 +92,12 @@ pub struct Bucket {
     pub default_retention: Option<(LockMode, u64)>,
     /// Lifecycle rules.
     pub lifecycle: Vec<LifecycleRule>,
-    /// `OwnershipControls` sets `BucketOwnerEnforced`, so ACLs are disabled.
-    /// S3 also disables ACLs on a new bucket without `OwnershipControls`, but
-    /// this field is then `false`. The analysis does not count on that
-    /// default, because the bucket's history or a change outside the
-    /// template may not keep it, so IAM decides the bucket's ACL calls.
+    /// `OwnershipControls` sets `BucketOwnerEnforced` as a literal, so ACLs
+    /// are disabled. S3 also disables ACLs on a new bucket without
+    /// `OwnershipControls`, and a parameter or condition may set the value,
+    /// but this field is then `false`. The analysis does not count on a
+    /// default that the bucket's history, a change outside the template or
+    /// a deploy-time value may not keep, so IAM decides the ACL calls.
     pub acls_disabled: bool,
 }
 
@@ -331,7 +332,10 @@ fn read_buckets(template: &Template, resolver: &Resolver<'_>) -> Result<Vec<Buck
                 .collect(),
             _ => Vec::new(),
         };
-        let acls_disabled = match object(&properties, "OwnershipControls").get("Rules") {
+        // Read as written, not as resolved: a value from a parameter or a
+        // condition may be deployed as something else than its default.
+        let written = template.resources[logical_id].properties.get("OwnershipControls").and_then(|controls| controls.get("Rules"));
+        let acls_disabled = match written {
             Some(Json::Array(rules)) => {
                 rules.iter().any(|rule| rule.get("ObjectOwnership").and_then(Json::as_str) == Some("BucketOwnerEnforced"))
             }
