@@ -163,12 +163,16 @@ fn load_config(path: &Path) -> Result<BackupConfig, CliError> {
             // key that holds a value, without naming the key; the span covers
             // that key, so the message quotes it.
             let name = err.span().and_then(|span| text.get(span)).map(str::trim);
-            if let Some(name) = name {
+            if let (Some(name), Some(span)) = (name, err.span()) {
                 if message == "duplicate key" {
                     message = format!("duplicate key `{name}`; each key and table may appear once");
                 } else if let Some(kind) = message.strip_prefix("cannot extend value of type ").and_then(|rest| rest.strip_suffix(" with a dotted key")) {
+                    // The span covers the last part of the key that holds the
+                    // value; the line up to it gives the parts before it.
+                    let line_start = text[..span.start].rfind('\n').map_or(0, |newline| newline + 1);
+                    let dotted = text.get(line_start..span.end).map_or(name, str::trim);
                     message = format!(
-                        "`{name}` already holds a value of type {kind}, so a dotted key cannot add keys under it; keep one of the two entries"
+                        "`{dotted}` already holds a value of type {kind}, so a dotted key cannot add keys under it; keep one of the two entries"
                     );
                 }
             }

@@ -143,6 +143,9 @@ fn dotted_key_over_value_named() {
     assert!(message.contains("line 3, column 1"), "{message}");
     assert!(message.contains("`public_subnet_cidr` already holds a value of type string"), "{message}");
     assert!(message.contains("keep one of the two entries"), "{message}");
+
+    let message = rejected("c.toml", "[network]\nvpc.mode = \"new\"\nvpc.mode.deep = 1\n");
+    assert!(message.contains("`vpc.mode` already holds a value of type string"), "{message}");
 }
 
 /// serde reads a list into a struct field by field, so these would set
