@@ -200,8 +200,8 @@ impl TemplateBatch {
                     staged_names.push(entry.name);
                 }
                 Outcome::Invalid(stack_problems) => {
+                    problems.extend(with_stack_path(stack_problems, &entry.name));
                     first_invalid.get_or_insert(entry.name);
-                    problems.extend(stack_problems);
                 }
                 Outcome::Failed(message) => {
                     problems.push(Problem::error(
@@ -256,6 +256,16 @@ fn shared_target_problem(staged: &[StagedFile], names: &[String]) -> Option<(Str
         target.display()
     );
     Some((names[first].clone(), Problem::error(None, None, message)))
+}
+
+/// Gives the problems of one stack of many a path that names the stack
+/// where they have none, as problems with outputs, parameters and the
+/// template as a whole do; resource paths start with the stack's name.
+pub(crate) fn with_stack_path(problems: Vec<Problem>, stack: &str) -> impl Iterator<Item = Problem> + '_ {
+    problems.into_iter().map(move |mut problem| {
+        problem.path.get_or_insert_with(|| stack.to_owned());
+        problem
+    })
 }
 
 /// Reports stack names used more than once, and names that differ only in

@@ -15,7 +15,7 @@ use crate::expr::Expr;
 use crate::resources::{tag_style, TagStyle};
 use crate::template::{Format, Output, Parameter, Resource, Template, FORMAT_VERSION};
 use crate::validate::{json_size, stack_name_violations, tag_violations, validate_template_of_size, Problem, Severity, MAX_TAGS};
-use crate::batch::{duplicate_name_problems, TemplateBatch};
+use crate::batch::{duplicate_name_problems, with_stack_path, TemplateBatch};
 
 /// One stack: a construct tree that synthesizes to one template.
 #[derive(Debug, Clone)]
@@ -607,8 +607,8 @@ impl App {
             match stack.synth() {
                 Ok(synthesized) => done.push(synthesized),
                 Err(Error::Invalid { stack, problems }) => {
+                    failures.extend(with_stack_path(problems, &stack));
                     first_failed.get_or_insert(stack);
-                    failures.extend(problems);
                 }
                 Err(other) => return Err(other),
             }

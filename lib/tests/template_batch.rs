@@ -69,6 +69,21 @@ fn app_invalid_stack_writes_nothing() {
 }
 
 #[test]
+fn app_problems_name_their_stack() {
+    let app = app_of(3, &[1]);
+    let directory = tempfile::tempdir().unwrap();
+
+    let Error::Invalid { problems, .. } = app.write_to_dir(directory.path(), Format::Json).unwrap_err() else {
+        panic!("expected Error::Invalid")
+    };
+    let Error::Invalid { problems: synth_problems, .. } = app.synth().unwrap_err() else { panic!("expected Error::Invalid") };
+
+    for problem in problems.iter().chain(&synth_problems) {
+        assert!(problem.to_string().starts_with("Stack-01 (TopicArn): output refers to"), "{problem}");
+    }
+}
+
+#[test]
 fn app_keeps_old_files_on_failure() {
     let directory = tempfile::tempdir().unwrap();
     let old = directory.path().join("Stack-00.template.json");
