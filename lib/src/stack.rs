@@ -637,6 +637,7 @@ impl App {
     /// and others cannot be written, the error is [`Error::Invalid`], with a
     /// problem for each stack that was not written.
     pub fn write_to_dir(&self, directory: &Path, format: Format) -> Result<Vec<PathBuf>, Error> {
+        crate::write::ensure_directory(directory)?;
         let batch = TemplateBatch::new(directory, format);
         let threads = std::thread::available_parallelism().map_or(1, usize::from).min(self.stacks.len());
         let failures: Vec<(usize, Error)> = if threads <= 1 {

@@ -277,6 +277,18 @@ fn resolve_symlinks(path: &Path) -> io::Result<Resolved> {
     )))
 }
 
+/// Checks that `directory` (the current one when empty) is a directory,
+/// so that a batch of many stacks reports one missing directory once,
+/// before it synthesizes anything.
+///
+/// # Errors
+/// [`Error::Io`] naming the directory, as [`StagedFile::write`] explains
+/// a missing one.
+pub(crate) fn ensure_directory(directory: &Path) -> Result<(), Error> {
+    let directory = if directory.as_os_str().is_empty() { Path::new(".") } else { directory };
+    check_directory(directory).map_err(|source| Error::Io { action: "write into", path: directory.display().to_string(), source })
+}
+
 /// Explains a failure to write into `directory` when the directory is
 /// missing or is not a directory.
 fn check_directory(directory: &Path) -> io::Result<()> {

@@ -107,6 +107,18 @@ fn app_missing_directory_named() {
 }
 
 #[test]
+fn app_missing_directory_reported_once() {
+    let directory = tempfile::tempdir().unwrap();
+    let missing = directory.path().join("missing");
+
+    let err = app_of(5, &[2]).write_to_dir(&missing, Format::Json).unwrap_err();
+
+    let Error::Io { path, .. } = &err else { panic!("expected Error::Io, got {err:?}") };
+    assert_eq!(path, &missing.display().to_string());
+    assert!(err.to_string().contains("does not exist; create it first"), "{err}");
+}
+
+#[test]
 fn batch_reports_in_added_order() {
     let directory = tempfile::tempdir().unwrap();
     let batch = TemplateBatch::new(directory.path(), Format::Yaml);
