@@ -515,6 +515,23 @@ fn ownership_from_parameter_left_to_iam() {
 }
 
 #[test]
+fn retention_mode_from_parameter_warned() {
+    let mut value = stack();
+    value["Parameters"]["RetentionMode"] = json!({"Type": "String", "Default": "COMPLIANCE", "AllowedValues": ["COMPLIANCE", "GOVERNANCE"]});
+    resource(&mut value, "BackupBucket")["Properties"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]["Mode"] =
+        json!({"Ref": "RetentionMode"});
+
+    let report = report_of(value);
+
+    let warned: Vec<_> = report.findings.iter().filter(|finding| finding.code == "protection-set-at-deploy").collect();
+    assert_eq!(warned.len(), 1, "{:#?}", report.findings);
+    assert_eq!(warned[0].subject, "BackupBucket");
+    assert!(warned[0].message.contains("ObjectLockConfiguration.Rule.DefaultRetention.Mode"), "{}", warned[0].message);
+    assert!(warned[0].message.contains("RetentionMode"), "{}", warned[0].message);
+    assert!(report.passed(), "a warning alone does not fail verify");
+}
+
+#[test]
 fn acls_enabled_without_ownership_controls() {
     let mut value = stack();
     resource(&mut value, "WriterRole")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"] = json!(["s3:PutObject", "s3:PutObjectAcl"]);

@@ -81,14 +81,54 @@ pub fn findings(model: &StackModel, matrix: &Matrix) -> Vec<Finding> {
 /// not validated, because its macros add resources that its references may
 /// name. One warning reports that instead.
 pub fn template_findings(template: &Template) -> Vec<Finding> {
+    let mut found = deploy_time_protection(template);
     if let Some(transform) = &template.transform {
-        return vec![warning(
+        found.push(warning(
             "template-not-validated",
             "template",
             format!("the template declares Transform {transform}, whose macros CloudFormation expands before validating, so synthesis validation was skipped; verify the processed template (`aws cloudformation get-template --template-stage Processed`) to check it"),
-        )];
+        ));
+        return found;
     }
-    validate_template_except_size(template, &IndexMap::new()).into_iter().map(invalid_template).collect()
+    found.extend(validate_template_except_size(template, &IndexMap::new()).into_iter().map(invalid_template));
+    found
+}
+
+/// The bucket properties that protect backups from being changed or
+/// deleted, as paths below `Properties`.
+const PROTECTION_PATHS: [&[&str]; 6] = [
+    &["ObjectLockEnabled"],
+    &["ObjectLockConfiguration", "ObjectLockEnabled"],
+    &["ObjectLockConfiguration", "Rule", "DefaultRetention", "Mode"],
+    &["ObjectLockConfiguration", "Rule", "DefaultRetention", "Days"],
+    &["ObjectLockConfiguration", "Rule", "DefaultRetention", "Years"],
+    &["VersioningConfiguration", "Status"],
+];
+
+/// Reports bucket protections that an intrinsic function sets, such as a
+/// retention mode from a parameter. verify resolves parameters to their
+/// defaults and conditions from those, so its proof holds for those values
+/// only. A deploy with other values can weaken the protection unseen.
+fn deploy_time_protection(template: &Template) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for (logical_id, resource) in template.resources.iter().filter(|(_, resource)| resource.resource_type == "AWS::S3::Bucket") {
+        for path in PROTECTION_PATHS {
+            let mut value = resource.properties.get(path[0]);
+            for key in &path[1..] {
+                value = value.and_then(|parent| parent.get(key));
+            }
+            let Some(value @ serde_json::Value::Object(_)) = value else { continue };
+            found.push(warning(
+                "protection-set-at-deploy",
+                logical_id,
+                format!(
+                    "{} is {value}, which CloudFormation resolves only at deploy time; verify assumed the defaults of the parameters and conditions it uses, so a deploy with other values can weaken Object Lock or versioning without a finding; write the value in the template, or verify a template with each value you deploy",
+                    path.join(".")
+                ),
+            ));
+        }
+    }
+    found
 }
 
 /// Checks a template body of `size` bytes, as it will be sent to
