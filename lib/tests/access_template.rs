@@ -103,6 +103,16 @@ fn locked_bucket_cannot_be_deleted() {
 }
 
 #[test]
+fn locked_bucket_keeps_versioning() {
+    let report = report_of(stack());
+    let cell = &report.matrix.cell("console-admin", "s3:PutBucketVersioning", None).unwrap().evaluation;
+    assert_eq!(cell.decision, Decision::Denied, "{}", cell.reason);
+    assert_eq!(cell.layers(), vec![Layer::Service]);
+    assert!(cell.reason.contains("does not suspend versioning"), "{}", cell.reason);
+    assert_eq!(decision(&report, "console-admin", "s3:PutLifecycleConfiguration"), Decision::Allowed);
+}
+
+#[test]
 fn unlocked_bucket_deletion_left_to_iam() {
     let mut value = stack();
     let properties = resource(&mut value, "BackupBucket")["Properties"].as_object_mut().unwrap();
@@ -112,6 +122,7 @@ fn unlocked_bucket_deletion_left_to_iam() {
     let report = report_of(value);
 
     assert_eq!(decision(&report, "console-admin", "s3:DeleteBucket"), Decision::Allowed);
+    assert_eq!(decision(&report, "console-admin", "s3:PutBucketVersioning"), Decision::Allowed);
 }
 
 #[test]

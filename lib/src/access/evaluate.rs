@@ -441,9 +441,6 @@ fn is_acl_write_action(action: &str) -> bool {
 }
 
 /// Service rules outside policies that refuse a request IAM allowed.
-// NOTE: S3 also refuses to suspend versioning on an Object Lock bucket.
-// That rule is not modelled, because a matrix cell does not say whether a
-// `PutBucketVersioning` request enables or suspends; it gets IAM's decision.
 fn service_refusal(request: RequestRef<'_>, state: &ResourceState) -> Option<Evaluation> {
     let refuse = |reason: &str| {
         Some(Evaluation {
@@ -459,6 +456,10 @@ fn service_refusal(request: RequestRef<'_>, state: &ResourceState) -> Option<Eva
     // S3 deletes only empty buckets.
     if state.version_under_retention && request.action.eq_ignore_ascii_case("s3:DeleteBucket") {
         return refuse("the bucket holds an object version under Object Lock retention, so it is not empty, and S3 deletes only empty buckets (409 BucketNotEmpty)");
+    }
+    let suspends_versioning = request.action.eq_ignore_ascii_case("s3:PutBucketVersioning") && !state.versioning_enable_only;
+    if state.bucket_object_lock && suspends_versioning {
+        return refuse("the bucket has Object Lock enabled, and S3 does not suspend versioning on such a bucket");
     }
     if state.acls_disabled && is_acl_write_action(request.action) {
         return refuse("the bucket's Object Ownership is BucketOwnerEnforced, so ACLs are disabled and S3 rejects requests that set one (400 AccessControlListNotSupported)");

@@ -249,18 +249,22 @@ pub fn request_for(model: &StackModel, source: &RequestSource, action: &str, buc
 
 /// Returns the service-side state a cell's request meets: versions under the
 /// bucket's default retention, and a caller that sends the governance
-/// bypass header whenever it helps.
+/// bypass header whenever it helps. Each cell stands for the request that
+/// weakens backups most: a retention change shortens it, and a
+/// `PutBucketVersioning` request suspends versioning.
 pub fn state_for(bucket: &Bucket) -> ResourceState {
     let acls_disabled = bucket.acls_disabled;
+    let bucket_object_lock = bucket.object_lock;
     match bucket.default_retention {
         Some((mode, _)) if bucket.object_lock => ResourceState {
             object_lock_mode: Some(mode),
             version_under_retention: true,
             bypass_governance_header: true,
             acls_disabled,
+            bucket_object_lock,
             ..ResourceState::default()
         },
-        _ => ResourceState { acls_disabled, ..ResourceState::default() },
+        _ => ResourceState { acls_disabled, bucket_object_lock, ..ResourceState::default() },
     }
 }
 

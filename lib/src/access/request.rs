@@ -250,6 +250,13 @@ pub struct ResourceState {
     /// `true` when the bucket's Object Ownership is `BucketOwnerEnforced`:
     /// ACLs are disabled, and S3 rejects requests that set one.
     pub acls_disabled: bool,
+    /// `true` when the bucket has Object Lock enabled, so S3 rejects a
+    /// request to suspend its versioning.
+    pub bucket_object_lock: bool,
+    /// `true` when a `PutBucketVersioning` request only enables versioning;
+    /// by default it is taken to suspend it, the change that weakens
+    /// backups.
+    pub versioning_enable_only: bool,
 }
 
 #[cfg(test)]

@@ -287,8 +287,10 @@ fn parse_state(value: &Json, path: &str) -> ParseResult<ResourceState> {
             "bypassGovernanceHeader" => state.bypass_governance_header = flag()?,
             "retentionExtensionOnly" => state.retention_extension_only = flag()?,
             "aclsDisabled" => state.acls_disabled = flag()?,
+            "bucketObjectLock" => state.bucket_object_lock = flag()?,
+            "versioningEnableOnly" => state.versioning_enable_only = flag()?,
             other => {
-                return Err((at, format!("unknown resource state `{other}`; expected objectLockMode, versionUnderRetention, legalHold, bypassGovernanceHeader, retentionExtensionOnly or aclsDisabled")));
+                return Err((at, format!("unknown resource state `{other}`; expected objectLockMode, versionUnderRetention, legalHold, bypassGovernanceHeader, retentionExtensionOnly, aclsDisabled, bucketObjectLock or versioningEnableOnly")));
             }
         }
     }
