@@ -439,3 +439,101 @@ fn json_report_to_full_device() {
     assert!(stderr(&output).contains("cannot write to standard output: No space left on device"), "{}", stderr(&output));
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 }
+
+/// Synthesizes the SSE-KMS example, lets `change` edit its template and
+/// returns verify's JSON report of the result.
+fn kms_report(change: impl FnOnce(&mut Value)) -> Value {
+    let directory = tempfile::tempdir().unwrap();
+    let template = directory.path().join("kms.json");
+    let config = workspace_root().join("examples/kms-governance.toml");
+    let synth = run(&["synth", "--config", path(&config), "--out", path(&template)]);
+    assert_eq!(synth.status.code(), Some(0), "{}", stderr(&synth));
+    let mut value: Value = serde_json::from_str(&std::fs::read_to_string(&template).unwrap()).unwrap();
+    change(&mut value);
+    std::fs::write(&template, serde_json::to_string(&value).unwrap()).unwrap();
+    let output = run(&["verify", path(&template), "--format", "json"]);
+    serde_json::from_str(&stdout(&output)).unwrap_or_else(|err| panic!("{err}: {}", stderr(&output)))
+}
+
+/// Returns the findings of a report with `code`, as (subject, message) pairs.
+fn findings_with(report: &Value, code: &str) -> Vec<(String, String)> {
+    let findings = report["findings"].as_array().unwrap();
+    let matching = findings.iter().filter(|finding| finding["code"] == code);
+    matching.map(|finding| (finding["subject"].as_str().unwrap().to_owned(), finding["message"].as_str().unwrap().to_owned())).collect()
+}
+
+/// Returns the logical ID of the first resource of `resource_type` whose ID starts with `prefix`.
+fn resource_id(value: &Value, resource_type: &str, prefix: &str) -> String {
+    let resources = value["Resources"].as_object().unwrap();
+    let mut ids = resources.iter().filter(|(id, resource)| resource["Type"] == resource_type && id.starts_with(prefix)).map(|(id, _)| id.clone());
+    ids.next().unwrap_or_else(|| panic!("no {resource_type} {prefix}*"))
+}
+
+#[test]
+fn kms_example_has_no_key_findings() {
+    let report = kms_report(|_| {});
+    assert!(findings_with(&report, "kms-key-denies").is_empty(), "{}", report["findings"]);
+    assert!(findings_with(&report, "kms-key-not-evaluated").is_empty(), "{}", report["findings"]);
+    assert_eq!(report["passed"], true);
+}
+
+#[test]
+fn kms_restore_without_decrypt_fails() {
+    let report = kms_report(|value| {
+        let role = resource_id(value, "AWS::IAM::Role", "BackupRestoreRole");
+        let statements = value["Resources"][&role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].as_array_mut().unwrap();
+        statements.retain(|statement| statement["Sid"] != "DecryptBackups");
+    });
+    let denied = findings_with(&report, "kms-key-denies");
+    assert_eq!(denied.len(), 2, "GetObject and GetObjectVersion: {denied:?}");
+    assert!(denied.iter().all(|(subject, _)| subject.starts_with("role:BackupRestoreRole")), "{denied:?}");
+    assert!(denied[0].1.contains("kms:Decrypt"), "{}", denied[0].1);
+    assert_eq!(report["passed"], false);
+}
+
+#[test]
+fn kms_key_policy_without_account_fails() {
+    let report = kms_report(|value| {
+        let key = resource_id(value, "AWS::KMS::Key", "BackupBucketKey");
+        value["Resources"][&key]["Properties"]["KeyPolicy"] = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/key-admin"}, "Action": "kms:*", "Resource": "*"}]
+        });
+    });
+    let denied = findings_with(&report, "kms-key-denies");
+    let subjects: Vec<&str> = denied.iter().map(|(subject, _)| subject.as_str()).collect();
+    assert!(subjects.iter().any(|subject| subject.starts_with("BackupPrivateSubnet")), "the writer: {subjects:?}");
+    assert!(subjects.iter().any(|subject| subject.starts_with("role:BackupRestoreRole")), "the restore role: {subjects:?}");
+    assert!(denied.iter().all(|(_, message)| message.contains("enables IAM policies") || message.contains("enable IAM policies")), "{denied:?}");
+}
+
+#[test]
+fn kms_key_policy_granting_roles_passes() {
+    let report = kms_report(|value| {
+        let key = resource_id(value, "AWS::KMS::Key", "BackupBucketKey");
+        let writer = resource_id(value, "AWS::IAM::Role", "BackupBackupInstanceRole");
+        let restore = resource_id(value, "AWS::IAM::Role", "BackupRestoreRole");
+        value["Resources"][&key]["Properties"]["KeyPolicy"] = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": {"Fn::GetAtt": [writer, "Arn"]}}, "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "*"},
+                {"Effect": "Allow", "Principal": {"AWS": {"Fn::GetAtt": [restore, "Arn"]}}, "Action": "kms:Decrypt", "Resource": "*"}
+            ]
+        });
+    });
+    let denied = findings_with(&report, "kms-key-denies");
+    let subjects: Vec<&str> = denied.iter().map(|(subject, _)| subject.as_str()).collect();
+    assert!(!subjects.iter().any(|subject| subject.starts_with("BackupPrivateSubnet") || subject.starts_with("role:")), "{denied:?}");
+}
+
+#[test]
+fn kms_key_outside_template_warned() {
+    let report = kms_report(|value| {
+        let bucket = resource_id(value, "AWS::S3::Bucket", "BackupBucket");
+        let default = &mut value["Resources"][&bucket]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"];
+        default["KMSMasterKeyID"] = serde_json::json!("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    });
+    let warned = findings_with(&report, "kms-key-not-evaluated");
+    assert_eq!(warned.len(), 1, "{}", report["findings"]);
+    assert!(warned[0].1.contains("1234abcd"), "{}", warned[0].1);
+}

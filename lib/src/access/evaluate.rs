@@ -82,6 +82,42 @@ pub fn evaluate_iam(policies: &PolicySet, request: &Request) -> Evaluation {
     evaluate_iam_compiled(CompiledSet::new(policies).layers(), request.as_ref())
 }
 
+/// Evaluates a request to an AWS KMS key, with the key policy as
+/// `policies.resource`. A key policy differs from a bucket policy within the
+/// key's account: an identity policy counts only when the key policy allows
+/// the account itself (its `root` principal), which enables IAM policies for
+/// the key. Without such a statement only a grant in the key policy to the
+/// caller, its role or everyone allows the request, even for the root user.
+pub fn evaluate_kms(policies: &PolicySet, request: &Request) -> Evaluation {
+    let compiled = CompiledSet::new(policies);
+    let layers = compiled.layers();
+    let request = request.as_ref();
+    let evaluation = evaluate_iam_compiled(layers, request);
+    if evaluation.decision != Decision::Allowed || request.is_cross_account() {
+        return evaluation;
+    }
+    // Within the account the request is allowed through the key policy's
+    // own grant, or through the identity policy when the key policy grants
+    // the account. Either kind of statement keeps the evaluation.
+    let subject = Subject { request, resource: SplitArn::new(request.resource), has_boundary: false };
+    let key_grant = layers.resource.is_some_and(|policy| {
+        policy
+            .statements
+            .iter()
+            .filter(|statement| statement.statement.effect == Effect::Allow)
+            .any(|statement| applies(statement, &subject).is_some())
+    });
+    if key_grant {
+        return evaluation;
+    }
+    let key_policy = policies.resource.as_ref().map(|policy| policy.name.clone());
+    Evaluation {
+        decision: Decision::ImplicitlyDenied,
+        decided_by: vec![Deciding { layer: Layer::Resource, scope: None, policy: key_policy, statement: None, effect: "no-allow" }],
+        reason: "the key policy neither allows the caller nor enables IAM policies with a statement for the account, so the identity policy's allow does not count".to_owned(),
+    }
+}
+
 /// [`evaluate`] over policies compiled beforehand.
 pub(crate) fn evaluate_compiled(policies: Layers<'_>, request: RequestRef<'_>, state: &ResourceState) -> Evaluation {
     let iam = evaluate_iam_compiled(policies, request);

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::decision::Decision;
 use super::expectations::{Expectations, Violation};
 use super::findings::{findings, template_findings, Finding};
+use super::kms::kms_findings;
 use super::matrix::{Cell, Matrix};
 use super::model::{Settings, StackModel};
 use crate::error::Error;
@@ -54,6 +55,7 @@ pub fn verify(template: &Template, source_name: &str, settings: &Settings, expec
     // CloudFormation rejects a template that fails synthesis validation (a
     // dependency cycle, a reference to a missing resource), so verify reports them too.
     findings.extend(template_findings(template));
+    findings.extend(kms_findings(template, &model, &matrix));
     findings.sort_by_key(|finding| finding.severity);
     let (violations, unmatched_rules) = expectations.check(&model, &matrix);
     Ok(Report { matrix, findings, violations, unmatched_rules, model })

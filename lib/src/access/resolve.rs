@@ -469,6 +469,8 @@ impl<'t> Resolver<'t> {
             ("AWS::IAM::Role", "RoleId") => format!("AROA{}", hex_id(logical_id, 17).to_uppercase()),
             ("AWS::IAM::InstanceProfile", "Arn") => format!("arn:{partition}:iam::{account}:instance-profile{path}{id}"),
             ("AWS::IAM::ManagedPolicy", "PolicyArn") => id,
+            ("AWS::KMS::Key", "Arn") => format!("arn:{partition}:kms:{}:{account}:key/{id}", environment.region),
+            ("AWS::KMS::Key", "KeyId") => id,
             ("AWS::EC2::VPC", "CidrBlock") => return Ok(property("CidrBlock").unwrap_or(Json::Null)),
             ("AWS::EC2::VPC", "VpcId") | ("AWS::EC2::Subnet", "SubnetId") | ("AWS::EC2::VPCEndpoint", "Id") => id,
             ("AWS::EC2::VPC", "DefaultSecurityGroup") => format!("sg-{}", hex_id(&format!("{logical_id}.default"), 17)),
