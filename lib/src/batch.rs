@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use indexmap::{IndexMap, IndexSet};
 
@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::stack::{Stack, Synthesized};
 use crate::template::Format;
 use crate::validate::Problem;
-use crate::write::{commit_all, template_path, StagedFile};
+use crate::write::{check_writable_directory, commit_all, template_path, StagedFile};
 
 /// Templates synthesized and written under temporary names, waiting to be
 /// renamed into place together by [`TemplateBatch::commit`].
@@ -52,6 +52,10 @@ pub struct TemplateBatch {
     format: Format,
     /// Position the next [`TemplateBatch::add`] reports its stack at.
     next_position: AtomicUsize,
+    /// The outcome of checking the directory, done at the first add: a
+    /// problem with it fails every add alike, and an append-only directory
+    /// would let files be created but neither renamed nor removed.
+    directory_check: OnceLock<Result<(), (std::io::ErrorKind, String)>>,
     entries: Mutex<Vec<Entry>>,
 }
 
@@ -69,8 +73,8 @@ struct Report {
     staged: Vec<StagedFile>,
     /// The first stack that failed validation or conflicts with another.
     first_invalid: Option<String>,
-    /// The first stack whose template could not be written.
-    first_unwritten: Option<String>,
+    /// The error of the first stack whose template could not be written.
+    first_unwritten: Option<Error>,
     /// Every problem, in the order of [`TemplateBatch::commit`]'s errors.
     problems: Vec<Problem>,
 }
@@ -79,9 +83,24 @@ struct Report {
 enum Outcome {
     Staged(StagedFile),
     Invalid(Vec<Problem>),
-    /// `add` returned this error, kept so that a caller who goes on to
-    /// commit gets no partial set of templates.
-    Failed(String),
+    /// A copy of the error `add` returned, kept so that a caller who goes
+    /// on to commit gets no partial set of templates.
+    Failed(Error),
+}
+
+/// Returns a copy of an error of `add`, which returns the error to its
+/// caller while the batch keeps one for `commit`. An `io::Error` cannot be
+/// cloned, so the copy keeps its kind and message.
+fn copy_error(err: &Error, stack: &str) -> Error {
+    match err {
+        Error::Io { action, path, source } => {
+            Error::Io { action, path: path.clone(), source: std::io::Error::new(source.kind(), source.to_string()) }
+        }
+        Error::UnsafeFileName { name, directory, reason } => {
+            Error::UnsafeFileName { name: name.clone(), directory: directory.clone(), reason }
+        }
+        other => Error::Io { action: "write the template of stack", path: stack.to_owned(), source: std::io::Error::other(other.to_string()) },
+    }
 }
 
 impl TemplateBatch {
@@ -92,6 +111,7 @@ impl TemplateBatch {
             directory: directory.into(),
             format,
             next_position: AtomicUsize::new(0),
+            directory_check: OnceLock::new(),
             entries: Mutex::new(Vec::new()),
         }
     }
@@ -134,6 +154,7 @@ impl TemplateBatch {
     /// serialized in the batch's format, when the caller has it.
     fn stage(&self, position: usize, name: String, synthesized: Result<(Synthesized, Option<String>), Error>) -> Result<(), Error> {
         let staged = synthesized.and_then(|(synthesized, text)| {
+            self.check_directory()?;
             let path = template_path(&self.directory, &name, self.format)?;
             let text = text.unwrap_or_else(|| synthesized.template.to_string_in(self.format));
             drop(synthesized);
@@ -142,7 +163,7 @@ impl TemplateBatch {
         let (outcome, result) = match staged {
             Ok(file) => (Outcome::Staged(file), Ok(())),
             Err(Error::Invalid { problems, .. }) => (Outcome::Invalid(problems), Ok(())),
-            Err(other) => (Outcome::Failed(other.to_string()), Err(other)),
+            Err(other) => (Outcome::Failed(copy_error(&other, &name)), Err(other)),
         };
         self.lock().push(Entry { position, name, outcome });
         result
@@ -156,14 +177,18 @@ impl TemplateBatch {
     /// # Errors
     /// [`Error::Invalid`] carrying the first failing stack's name and the
     /// problems of every stack: repeated names first, then each stack's in
-    /// the order they were added. The name is that of a stack that failed
-    /// validation, or of one that was not written when none did.
+    /// the order they were added, with a problem for each stack that was
+    /// not written. When every stack passed validation but some could not
+    /// be written, the error of the first of them, as `add` returned it.
     /// [`Error::Io`] when a file cannot be flushed or renamed; the files
     /// renamed before it stay.
     pub fn commit(self) -> Result<Vec<PathBuf>, Error> {
         let report = self.into_report();
-        if let Some(stack) = report.first_invalid.or(report.first_unwritten) {
+        if let Some(stack) = report.first_invalid {
             return Err(Error::Invalid { stack, problems: report.problems });
+        }
+        if let Some(err) = report.first_unwritten {
+            return Err(err);
         }
 
         let paths = report.staged.iter().map(|file| file.destination().to_path_buf()).collect();
@@ -203,13 +228,13 @@ impl TemplateBatch {
                     problems.extend(with_stack_path(stack_problems, &entry.name));
                     first_invalid.get_or_insert(entry.name);
                 }
-                Outcome::Failed(message) => {
+                Outcome::Failed(err) => {
                     problems.push(Problem::error(
                         None,
                         None,
-                        format!("stack {:?} was not written: {message}; fix that and write the stacks again", entry.name),
+                        format!("stack {:?} was not written: {err}; fix that and write the stacks again", entry.name),
                     ));
-                    first_unwritten.get_or_insert(entry.name);
+                    first_unwritten.get_or_insert(err);
                 }
             }
         }
@@ -218,6 +243,19 @@ impl TemplateBatch {
             problems.push(problem);
         }
         Report { staged, first_invalid, first_unwritten, problems }
+    }
+
+    /// Checks the directory once per batch; see `directory_check`.
+    fn check_directory(&self) -> Result<(), Error> {
+        let directory = if self.directory.as_os_str().is_empty() { Path::new(".") } else { self.directory.as_path() };
+        let outcome = self.directory_check.get_or_init(|| {
+            check_writable_directory(directory).map_err(|err| (err.kind(), err.to_string()))
+        });
+        outcome.clone().map_err(|(kind, message)| Error::Io {
+            action: "write into",
+            path: directory.display().to_string(),
+            source: std::io::Error::new(kind, message),
+        })
     }
 
     /// Returns the directory the templates are written into.

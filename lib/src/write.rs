@@ -277,16 +277,16 @@ fn resolve_symlinks(path: &Path) -> io::Result<Resolved> {
     )))
 }
 
-/// Checks that `directory` (the current one when empty) is a directory,
-/// so that a batch of many stacks reports one missing directory once,
-/// before it synthesizes anything.
+/// Checks that templates can be written into `directory` (the current one
+/// when empty), so that a batch of many stacks reports an unusable
+/// directory once, before it synthesizes anything.
 ///
 /// # Errors
 /// [`Error::Io`] naming the directory, as [`StagedFile::write`] explains
 /// a missing one.
 pub(crate) fn ensure_directory(directory: &Path) -> Result<(), Error> {
     let directory = if directory.as_os_str().is_empty() { Path::new(".") } else { directory };
-    check_directory(directory).map_err(|source| Error::Io { action: "write into", path: directory.display().to_string(), source })
+    check_writable_directory(directory).map_err(|source| Error::Io { action: "write into", path: directory.display().to_string(), source })
 }
 
 /// Explains a failure to write into `directory` when the directory is
@@ -336,14 +336,58 @@ fn check_replaceable(path: &Path, target: &Path, metadata: &Metadata) -> io::Res
             format!("{subject} is read-only; make it writable or choose another path"),
         ));
     }
-    // An immutable file cannot be replaced, even by root. Finding it here,
-    // before any file of a batch is renamed, keeps the batch from being
-    // renamed only in part. access(2) reports the flag as EPERM.
-    #[cfg(target_os = "linux")]
-    if rustix::fs::access(target, rustix::fs::Access::WRITE_OK) == Err(rustix::io::Errno::PERM) {
+    // An immutable or append-only file cannot be replaced, even by root.
+    // Finding it here, before any file of a batch is renamed, keeps the
+    // batch from being renamed only in part.
+    if let Some((attribute, flag)) = locked_attribute(target) {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
-            format!("{subject} is immutable (`chattr +i`), so it cannot be replaced; clear the flag with `chattr -i` or choose another path"),
+            format!("{subject} is {attribute} (`chattr +{flag}`), so it cannot be replaced; clear the flag with `chattr -{flag}` or choose another path"),
+        ));
+    }
+    Ok(())
+}
+
+/// Returns the attribute and its `chattr` letter when `path` is immutable
+/// or append-only. No one, root included, can rename over or remove such a
+/// file, or rename or remove files in such a directory. statx(2) reports
+/// both attributes where the file system has them.
+fn locked_attribute(path: &Path) -> Option<(&'static str, char)> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{statx, AtFlags, StatxAttributes, StatxFlags, CWD};
+        let attributes = statx(CWD, path, AtFlags::empty(), StatxFlags::empty()).ok()?.stx_attributes;
+        if attributes.contains(StatxAttributes::IMMUTABLE) {
+            return Some(("immutable", 'i'));
+        }
+        if attributes.contains(StatxAttributes::APPEND) {
+            return Some(("append-only", 'a'));
+        }
+        None
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Checks that files can be created, renamed and removed in `directory`:
+/// it exists, is a directory, is neither immutable nor append-only, and
+/// the user may write in it.
+pub(crate) fn check_writable_directory(directory: &Path) -> io::Result<()> {
+    check_directory(directory)?;
+    if let Some((attribute, flag)) = locked_attribute(directory) {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("directory `{}` is {attribute} (`chattr +{flag}`), so no file in it can be replaced or removed; clear the flag with `chattr -{flag}` or choose another directory", directory.display()),
+        ));
+    }
+    #[cfg(target_os = "linux")]
+    if rustix::fs::access(directory, rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK).is_err() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("no permission to create a file in directory `{}`; make it writable or choose another path", directory.display()),
         ));
     }
     Ok(())

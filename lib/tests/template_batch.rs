@@ -224,10 +224,10 @@ fn batch_remembers_failed_add() {
     fs::create_dir(directory.path().join("Blocked.template.json")).unwrap();
     batch.add(stack("Blocked", false)).unwrap_err();
 
-    let Error::Invalid { stack, problems } = batch.commit().unwrap_err() else { panic!("expected Error::Invalid") };
+    let err = batch.commit().unwrap_err();
 
-    assert_eq!(stack, "Blocked");
-    assert!(problems[0].to_string().contains("stack \"Blocked\" was not written"), "{}", problems[0]);
+    let Error::Io { path, .. } = &err else { panic!("expected the add's Error::Io again, got {err:?}") };
+    assert!(path.ends_with("Blocked.template.json"), "{path}");
     assert_eq!(file_names(directory.path()), ["Blocked.template.json"], "the good stack was not written alone");
 }
 
@@ -382,4 +382,140 @@ fn replaced_file_loses_setuid() {
     app_of(1, &[]).write_to_dir(directory.path(), Format::Json).unwrap();
 
     assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o7777, 0o755);
+}
+
+/// Clears a file attribute set with `chattr` when dropped, so that the
+/// temporary directory can be removed even when an assert fails.
+struct FileAttribute {
+    path: std::path::PathBuf,
+    flag: char,
+}
+
+impl FileAttribute {
+    /// Sets attribute `flag` (`a` append-only, `i` immutable) with
+    /// `chattr`, or returns `None` when the file system or the user's
+    /// privileges do not allow it.
+    fn set(path: &Path, flag: char) -> Option<FileAttribute> {
+        let status = std::process::Command::new("chattr").arg(format!("+{flag}")).arg(path).stderr(std::process::Stdio::null()).status();
+        status.ok().filter(|status| status.success()).map(|_| FileAttribute { path: path.to_path_buf(), flag })
+    }
+}
+
+impl Drop for FileAttribute {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr").arg(format!("-{}", self.flag)).arg(&self.path).status();
+    }
+}
+
+/// README: `App::write_to_dir` "writes every template or none". Linux
+/// rejects a rename over an append-only file (`chattr +a`) with EPERM,
+/// even for root, so staging must find it as it finds an immutable one.
+#[cfg(target_os = "linux")]
+#[test]
+fn app_append_only_file_keeps_old_files() {
+    let directory = tempfile::tempdir().unwrap();
+    let first = directory.path().join("Stack-00.template.json");
+    let second = directory.path().join("Stack-01.template.json");
+    fs::write(&first, "old\n").unwrap();
+    fs::write(&second, "old\n").unwrap();
+    let Some(_append_only) = FileAttribute::set(&second, 'a') else {
+        eprintln!("chattr +a is not permitted here; skipped");
+        return;
+    };
+
+    let err = app_of(2, &[]).write_to_dir(directory.path(), Format::Json).unwrap_err();
+
+    assert!(err.to_string().contains("Stack-01.template.json"), "{err}");
+    assert_eq!(fs::read_to_string(&second).unwrap(), "old\n");
+    assert_eq!(fs::read_to_string(&first).unwrap(), "old\n", "Stack-00 was replaced although Stack-01 was not");
+}
+
+/// A directory nobody may create files in (immutable here, or without
+/// write permission for a non-root user) fails every stack the same way.
+/// The report should say so once, as it does for a missing directory,
+/// not once for each valid stack.
+#[cfg(target_os = "linux")]
+#[test]
+fn app_unwritable_directory_reported_once() {
+    let parent = tempfile::tempdir().unwrap();
+    let directory = parent.path().join("out");
+    fs::create_dir(&directory).unwrap();
+    let Some(_immutable) = FileAttribute::set(&directory, 'i') else {
+        eprintln!("chattr +i is not permitted here; skipped");
+        return;
+    };
+
+    let err = app_of(5, &[2]).write_to_dir(&directory, Format::Json).unwrap_err();
+
+    let message = err.to_string();
+    let repeats = message.matches("was not written").count();
+    assert!(repeats <= 1, "the directory problem is repeated {repeats} times: {message}");
+}
+
+/// Linux forbids removing or renaming files in an append-only directory,
+/// so neither the renames nor the clean-up of the temporary files can
+/// work there. The batch should fail before it writes any temporary file,
+/// instead of leaving `.tmp` files behind.
+#[cfg(target_os = "linux")]
+#[test]
+fn app_append_only_directory_leaves_no_files() {
+    let parent = tempfile::tempdir().unwrap();
+    let directory = parent.path().join("out");
+    fs::create_dir(&directory).unwrap();
+    let Some(_append_only) = FileAttribute::set(&directory, 'a') else {
+        eprintln!("chattr +a is not permitted here; skipped");
+        return;
+    };
+
+    let result = app_of(3, &[]).write_to_dir(&directory, Format::Json);
+
+    let names = file_names(&directory);
+    assert!(result.is_err(), "the renames should fail in an append-only directory; wrote {names:?}");
+    assert_eq!(names, Vec::<String>::new(), "temporary files left behind");
+}
+
+/// `write_to_dir` returns an I/O error alone as `Error::Io`, so that the
+/// header never calls a stack invalid that only could not be written. A
+/// batch used directly does call it invalid.
+#[test]
+fn batch_failed_add_alone_not_called_invalid() {
+    let directory = tempfile::tempdir().unwrap();
+    let batch = TemplateBatch::new(directory.path(), Format::Json);
+    batch.add(stack("Good", false)).unwrap();
+    fs::create_dir(directory.path().join("Blocked.template.json")).unwrap();
+    batch.add(stack("Blocked", false)).unwrap_err();
+
+    let message = batch.commit().unwrap_err().to_string();
+
+    let header = message.lines().next().unwrap();
+    assert!(!header.contains("`Blocked` is invalid"), "Blocked passed validation: {message}");
+}
+
+#[test]
+fn app_yaml_files_match_synth() {
+    let app = app_of(3, &[]);
+    let directory = tempfile::tempdir().unwrap();
+
+    let written = app.write_to_dir(directory.path(), Format::Yaml).unwrap();
+
+    for (stack, path) in app.stacks().iter().zip(&written) {
+        assert_eq!(path, &directory.path().join(format!("{}.template.yaml", stack.name())));
+        let expected = stack.synth().unwrap().template.to_string_in(Format::Yaml);
+        assert_eq!(fs::read_to_string(path).unwrap(), expected, "{}", path.display());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn app_writes_through_directory_link() {
+    let parent = tempfile::tempdir().unwrap();
+    let real = parent.path().join("real");
+    fs::create_dir(&real).unwrap();
+    let link = parent.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+
+    let written = app_of(2, &[]).write_to_dir(&link, Format::Json).unwrap();
+
+    assert_eq!(written[0], link.join("Stack-00.template.json"));
+    assert_eq!(file_names(&real), ["Stack-00.template.json", "Stack-01.template.json"]);
 }
