@@ -75,21 +75,40 @@ fn narrowed(statement: &PolicyStatement) -> bool {
 /// has one of the listed values. It does not when the operator is negated
 /// (`StringNotEquals` admits every other value), when `IfExists` or
 /// `ForAllValues` makes it hold for callers without the key, or when a
-/// `Like` pattern is nothing but `*`, which matches every value.
+/// value can match any caller (see `value_narrows`).
 fn narrows(condition: &Condition) -> bool {
-    if !NARROWING_KEYS.iter().any(|key| condition.key.eq_ignore_ascii_case(key)) {
-        return false;
-    }
+    let Some(key) = NARROWING_KEYS.iter().find(|key| condition.key.eq_ignore_ascii_case(key)) else { return false };
     let operator = &condition.operator;
     if operator.if_exists || operator.set == Some(SetQualifier::ForAllValues) || condition.values.is_empty() {
         return false;
     }
-    match operator.base {
-        BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase | BaseOperator::ArnEquals => true,
-        BaseOperator::StringLike | BaseOperator::ArnLike => {
-            condition.values.iter().all(|value| !value.is_empty() && !value.bytes().all(|byte| byte == b'*'))
-        }
-        _ => false,
+    // ArnEquals matches wildcards as ArnLike does.
+    let wildcards = match operator.base {
+        BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase => false,
+        BaseOperator::StringLike | BaseOperator::ArnLike | BaseOperator::ArnEquals => true,
+        _ => return false,
+    };
+    condition.values.iter().all(|value| value_narrows(key, value, wildcards))
+}
+
+/// Returns `true` when `value` of the narrowing `key` admits callers of
+/// named accounts or organizations only. A policy variable can take the
+/// caller's own value, and a wildcard in the account or organization part
+/// admits every one: `arn:aws:iam::*:*`, `????????????` or `o-*`.
+fn value_narrows(key: &str, value: &str, wildcards: bool) -> bool {
+    let literal = |part: &str| !part.is_empty() && !(wildcards && part.contains(['*', '?']));
+    if value.contains("${") {
+        return false;
+    }
+    match key {
+        "aws:PrincipalAccount" => literal(value) && value.len() == 12 && value.bytes().all(|byte| byte.is_ascii_digit()),
+        "aws:PrincipalOrgID" => literal(value),
+        // `o-ORGID/r-ROOT/...`: the organization part must be named.
+        "aws:PrincipalOrgPaths" => literal(value.split('/').next().unwrap_or_default()),
+        // `arn:PARTITION:SERVICE::ACCOUNT:...`: the account part must be named.
+        "aws:PrincipalArn" => value.split(':').nth(4).is_some_and(|account| literal(account)),
+        // A shared secret: any literal value narrows.
+        _ => literal(value),
     }
 }
 
