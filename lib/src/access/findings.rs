@@ -112,23 +112,36 @@ const PROTECTION_PATHS: [&[&str]; 6] = [
 fn deploy_time_protection(template: &Template) -> Vec<Finding> {
     let mut found = Vec::new();
     for (logical_id, resource) in template.resources.iter().filter(|(_, resource)| resource.resource_type == "AWS::S3::Bucket") {
+        // A whole block written as an intrinsic, such as an Fn::If around
+        // ObjectLockConfiguration, is reported once, at the block.
+        let mut reported: Vec<String> = Vec::new();
         for path in PROTECTION_PATHS {
             let mut value = resource.properties.get(path[0]);
-            for key in &path[1..] {
-                value = value.and_then(|parent| parent.get(key));
+            for depth in 1..=path.len() {
+                let Some(current) = value else { break };
+                let at = path[..depth].join(".");
+                if is_intrinsic(current) && !reported.iter().any(|done| at.starts_with(done.as_str())) {
+                    found.push(warning(
+                        "protection-set-at-deploy",
+                        logical_id,
+                        format!(
+                            "{at} is {current}, which CloudFormation resolves only at deploy time; verify assumed the defaults of the parameters and conditions it uses, so a deploy with other values can weaken Object Lock or versioning without a finding; write the value in the template, or verify a template with each value you deploy"
+                        ),
+                    ));
+                    reported.push(at);
+                    break;
+                }
+                value = path.get(depth).and_then(|key| current.get(key));
             }
-            let Some(value @ serde_json::Value::Object(_)) = value else { continue };
-            found.push(warning(
-                "protection-set-at-deploy",
-                logical_id,
-                format!(
-                    "{} is {value}, which CloudFormation resolves only at deploy time; verify assumed the defaults of the parameters and conditions it uses, so a deploy with other values can weaken Object Lock or versioning without a finding; write the value in the template, or verify a template with each value you deploy",
-                    path.join(".")
-                ),
-            ));
         }
     }
     found
+}
+
+/// Returns `true` for a `Ref` or `Fn::` intrinsic function: an object with
+/// one key, which names the function.
+fn is_intrinsic(value: &serde_json::Value) -> bool {
+    value.as_object().is_some_and(|map| map.len() == 1 && map.keys().all(|key| key == "Ref" || key.starts_with("Fn::")))
 }
 
 /// Checks a template body of `size` bytes, as it will be sent to

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::decision::Decision;
+use super::decision::{Decision, Evaluation, Layer};
 use super::expectations::{Expectations, Violation};
 use super::findings::{findings, template_findings, Finding};
 use super::kms::kms_findings;
@@ -74,7 +74,10 @@ pub struct CellChange {
     pub before: Option<Decision>,
     /// Decision now; `None` when the cell disappeared.
     pub after: Option<Decision>,
-    /// `true` when something is granted now that was not before.
+    /// `true` when something is granted now that was not before: the cell
+    /// is allowed now, or IAM now allows a request that S3's state or rules
+    /// still refuse, such as a `DeleteBucket` grant on a bucket that holds
+    /// backups.
     pub broadening: bool,
 }
 
@@ -103,16 +106,24 @@ pub fn diff(baseline: &Matrix, current: &Matrix) -> Vec<CellChange> {
     let current_cells = index_cells(current);
     let mut changes = Vec::new();
     for cell in &current.cells {
-        let before = baseline_cells.get(&cell_key(cell)).map(|c| c.evaluation.decision);
+        let old = baseline_cells.get(&cell_key(cell));
+        let before = old.map(|c| c.evaluation.decision);
         let after = cell.evaluation.decision;
         if before != Some(after) {
+            // A new cell broadens only when allowed, and a changed one when
+            // it gets further. A new grant that S3's state refuses for now
+            // (Object Lock, a non-empty bucket) still counts.
+            let broadening = match old {
+                None => after.is_allowed(),
+                Some(old) => reach(&cell.evaluation) > reach(&old.evaluation),
+            };
             changes.push(CellChange {
                 source: cell.source.clone(),
                 action: cell.action.clone(),
                 bucket: cell.bucket.clone(),
                 before,
                 after: Some(after),
-                broadening: after.is_allowed() && before.is_none_or(|b| !b.is_allowed()),
+                broadening,
             });
         }
     }
@@ -129,6 +140,17 @@ pub fn diff(baseline: &Matrix, current: &Matrix) -> Vec<CellChange> {
         }
     }
     changes
+}
+
+/// Ranks how far a request gets: 0 when IAM or the network refuses it, 1
+/// when IAM allows it but S3 refuses it for the resource's state or its
+/// own rules, 2 when it is allowed.
+fn reach(evaluation: &Evaluation) -> u8 {
+    match evaluation.decision {
+        Decision::Allowed => 2,
+        Decision::Denied if !evaluation.layers().contains(&Layer::Network) => 1,
+        _ => 0,
+    }
 }
 
 /// Returns a cell's source, action in lowercase and bucket, the names that
