@@ -641,6 +641,25 @@ fn other_account_trust_needs_condition() {
 }
 
 #[test]
+fn web_identity_trust_needs_subject() {
+    let mut value = stack();
+    let trust = &mut resource(&mut value, "RestoreRole")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    trust["Principal"] = json!({"Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"});
+    trust["Action"] = json!("sts:AssumeRoleWithWebIdentity");
+    trust["Condition"] = json!({"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}});
+
+    let report = report_of(value.clone());
+
+    let finding = report.findings.iter().find(|finding| finding.code == "role-trust-allows-outsiders").expect("an open web identity trust");
+    assert!(finding.message.contains("token.actions.githubusercontent.com:sub"), "{}", finding.message);
+
+    let trust = &mut resource(&mut value, "RestoreRole")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    trust["Condition"]["StringLike"] = json!({"token.actions.githubusercontent.com:sub": "repo:acme/restore:ref:refs/heads/main"});
+    let report = report_of(value);
+    assert!(!codes(&report).contains(&"role-trust-allows-outsiders"), "{:#?}", report.findings);
+}
+
+#[test]
 fn writer_role_open_to_anyone_is_an_error() {
     // The bucket policy holds the writer to the endpoint, so the outsider's
     // cells stay denied, but the open trust is still an error.

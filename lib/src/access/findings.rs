@@ -417,7 +417,7 @@ fn trust_findings(model: &StackModel, found: &mut Vec<Finding>) {
         };
         let trusted: Vec<String> = open.iter().map(|o| format!("statement {} trusts {}", o.statement, o.trusted)).collect();
         found.push(error("role-trust-allows-outsiders", &role.logical_id, format!(
-            "the role's policies grant {} and its trust policy lets callers outside the account assume it ({}) with no aws:PrincipalOrgID, aws:PrincipalArn or sts:ExternalId condition; name the trusted principals of this account in Principal, or add such a condition",
+            "the role's policies grant {} and its trust policy lets callers outside the account assume it ({}) without a condition that names them; name the trusted principals of this account in Principal, or add an aws:PrincipalOrgID, aws:PrincipalArn or sts:ExternalId condition (for a web identity provider, one on its sub key)",
             granted_list,
             trusted.join("; ")
         )));

@@ -54,17 +54,42 @@ pub(crate) fn parse_trust(document: &Json, role: &str, path: &str) -> Result<Pol
 /// Returns the statements of `trust` that let a caller outside `account`
 /// assume the role with no narrowing condition.
 pub fn open_trust(trust: &Policy, account: &str) -> Vec<OpenTrust> {
-    trust
+    let allows = |statement: &&PolicyStatement| statement.effect == Effect::Allow;
+    let aws = trust
         .statements
         .iter()
-        .filter(|statement| statement.effect == Effect::Allow && allows_assume_role(statement) && !narrowed(statement))
-        .filter_map(|statement| outsiders(statement, account).map(|trusted| OpenTrust { statement: statement.label(), trusted }))
-        .collect()
+        .filter(allows)
+        .filter(|statement| allows_action(statement, "sts:AssumeRole") && !narrowed(statement))
+        .filter_map(|statement| outsiders(statement, account).map(|trusted| OpenTrust { statement: statement.label(), trusted }));
+    let web_identity = trust
+        .statements
+        .iter()
+        .filter(allows)
+        .filter(|statement| allows_action(statement, "sts:AssumeRoleWithWebIdentity"))
+        .filter_map(|statement| open_web_identity(statement).map(|trusted| OpenTrust { statement: statement.label(), trusted }));
+    aws.chain(web_identity).collect()
 }
 
-fn allows_assume_role(statement: &PolicyStatement) -> bool {
-    let listed = statement.action.patterns.iter().any(|pattern| action_matches(pattern, "sts:AssumeRole"));
+fn allows_action(statement: &PolicyStatement, action: &str) -> bool {
+    let listed = statement.action.patterns.iter().any(|pattern| action_matches(pattern, action));
     listed != statement.action.negated
+}
+
+/// Describes who a web identity trust admits when it names no subject:
+/// everyone with a token from the provider, such as any repository's
+/// workflow for GitHub's OIDC provider. A condition on the provider's
+/// `sub` key names the subjects, and so does Amazon Cognito's `aud`, which
+/// holds the identity pool; their values are not judged. Other `aud` keys
+/// do not count, because GitHub's is `sts.amazonaws.com` for everyone.
+fn open_web_identity(statement: &PolicyStatement) -> Option<String> {
+    let principal = statement.principal.as_ref().filter(|principal| !principal.negated)?;
+    let provider = principal.federated.first()?;
+    let names_subject = statement.conditions.iter().any(|condition| {
+        let key = condition.key.to_ascii_lowercase();
+        !condition.operator.if_exists && (key.ends_with(":sub") || key == "cognito-identity.amazonaws.com:aud")
+    });
+    let host = provider.rsplit_once("oidc-provider/").map_or(provider.as_str(), |(_, host)| host);
+    (!names_subject).then(|| format!("everyone with a web identity token from {host} (add a condition on {host}:sub)"))
 }
 
 fn narrowed(statement: &PolicyStatement) -> bool {
@@ -165,6 +190,26 @@ mod tests {
         assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})).is_empty());
         assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:TagSession"}]})).is_empty());
         assert!(open(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole", "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:role/*"}}}]})).is_empty());
+    }
+
+    #[test]
+    fn web_identity_without_subject_is_open() {
+        let provider = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+        let open_trust = |condition: Json| {
+            let mut statement = json!({"Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithWebIdentity"});
+            if !condition.is_null() {
+                statement["Condition"] = condition;
+            }
+            open(json!({"Statement": [statement]}))
+        };
+
+        let found = open_trust(Json::Null);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].trusted.contains("token.actions.githubusercontent.com:sub"), "{}", found[0].trusted);
+        let named = json!({"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/backups:*"}});
+        assert!(open_trust(named).is_empty());
+        let audience_only = json!({"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}});
+        assert_eq!(open_trust(audience_only).len(), 1, "GitHub's aud is the same for every repository");
     }
 
     #[test]
