@@ -296,9 +296,10 @@ fn shared_target_problem(staged: &[StagedFile], names: &[String]) -> Option<(Str
     Some((names[first].clone(), Problem::error(None, None, message)))
 }
 
-/// Gives the problems of one stack of many a path that names the stack
-/// where they have none, as problems with outputs, parameters and the
-/// template as a whole do; resource paths start with the stack's name.
+/// Gives the problems of one stack of many the stack's name as their path
+/// where they have none. Problems with outputs, parameters and the template
+/// as a whole have no path, and resource paths already start with the
+/// stack's name.
 pub(crate) fn with_stack_path(problems: Vec<Problem>, stack: &str) -> impl Iterator<Item = Problem> + '_ {
     problems.into_iter().map(move |mut problem| {
         problem.path.get_or_insert_with(|| stack.to_owned());

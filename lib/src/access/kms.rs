@@ -1,8 +1,8 @@
 //! SSE-KMS: when a bucket encrypts objects by default with a KMS key, S3
-//! sends a request to KMS on the caller's behalf for every upload and every read (a
-//! forward access session, IAM user guide "Forward access sessions"), and
-//! the request fails unless the key lets the caller use it. The access
-//! matrix holds S3's own decision; this module checks the key for each cell
+//! sends a request to KMS on the caller's behalf for every upload and every
+//! read (a forward access session, in the IAM user guide's words). The S3
+//! request fails unless the key lets the caller use it. The access matrix
+//! contains S3's own decision, so this module checks the key for each cell
 //! that S3 allows and reports the cells that the key would still refuse.
 
 use serde_json::{json, Value as Json};
