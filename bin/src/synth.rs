@@ -160,15 +160,15 @@ fn load_config(path: &Path) -> Result<BackupConfig, CliError> {
             let position = err.span().map(|span| line_and_column(&text, span.start));
             let mut message = err.message().trim().replace('\n', " ");
             // toml 1 reports a repeated key or table, or a dotted key under a
-            // key that holds a value, without naming the key; the span covers
-            // that key, so the message quotes it.
-            let name = err.span().and_then(|span| text.get(span)).map(str::trim);
-            if let (Some(name), Some(span)) = (name, err.span()) {
+            // key that already has a value, without naming the key. The span
+            // covers that key, so the message quotes it.
+            let located_name = err.span().and_then(|span| Some((text.get(span.clone())?.trim(), span)));
+            if let Some((name, span)) = located_name {
                 if message == "duplicate key" {
                     message = format!("duplicate key `{name}`; each key and table may appear once");
                 } else if let Some(kind) = message.strip_prefix("cannot extend value of type ").and_then(|rest| rest.strip_suffix(" with a dotted key")) {
-                    // The span covers the last part of the key that holds the
-                    // value; the line up to it gives the parts before it.
+                    // The span covers the last part of the key that has the
+                    // value, and the line up to it gives the parts before it.
                     let line_start = text[..span.start].rfind('\n').map_or(0, |newline| newline + 1);
                     let dotted = text.get(line_start..span.end).map_or(name, str::trim);
                     message = format!(

@@ -196,19 +196,6 @@ impl TemplateBatch {
         Ok(paths)
     }
 
-    /// Ends a batch in which some stacks could not be written, removing
-    /// every temporary file. Returns [`Error::Invalid`] with every problem
-    /// when a stack failed validation or the stacks conflict with each
-    /// other, and `first_error`, the I/O error of the first stack that was
-    /// not written, when the I/O errors are all there is.
-    pub(crate) fn abandon(self, first_error: Error) -> Error {
-        let report = self.into_report();
-        match report.first_invalid {
-            Some(stack) => Error::Invalid { stack, problems: report.problems },
-            None => first_error,
-        }
-    }
-
     /// Sorts the added stacks into staged files and problems.
     fn into_report(self) -> Report {
         let mut entries = self.entries.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -245,8 +232,10 @@ impl TemplateBatch {
         Report { staged, first_invalid, first_unwritten, problems }
     }
 
-    /// Checks the directory once per batch; see `directory_check`.
-    fn check_directory(&self) -> Result<(), Error> {
+    /// Checks once per batch that templates can be written into the
+    /// directory (see `directory_check`), so that an unusable directory is
+    /// reported once, and before a caller synthesizes anything.
+    pub(crate) fn check_directory(&self) -> Result<(), Error> {
         let directory = if self.directory.as_os_str().is_empty() { Path::new(".") } else { self.directory.as_path() };
         let outcome = self.directory_check.get_or_init(|| {
             check_writable_directory(directory).map_err(|err| (err.kind(), err.to_string()))

@@ -637,42 +637,32 @@ impl App {
     /// and others cannot be written, the error is [`Error::Invalid`], with a
     /// problem for each stack that was not written.
     pub fn write_to_dir(&self, directory: &Path, format: Format) -> Result<Vec<PathBuf>, Error> {
-        crate::write::ensure_directory(directory)?;
         let batch = TemplateBatch::new(directory, format);
+        batch.check_directory()?;
+        // The batch keeps every failed add, and commit reports them with the
+        // validation problems of every other stack, so an add's error is not
+        // needed here and the stacks after it are still added.
         let threads = std::thread::available_parallelism().map_or(1, usize::from).min(self.stacks.len());
-        let failures: Vec<(usize, Error)> = if threads <= 1 {
-            let added = self.stacks.iter().enumerate().map(|(position, stack)| (position, batch.add_at(position, stack)));
-            added.filter_map(|(position, result)| result.err().map(|err| (position, err))).collect()
-        } else {
-            // Workers take the next stack by index, so a slow stack does not
-            // hold up the others; the batch orders the results by index.
-            // A worker goes on after a failed stack, so that the report also
-            // has the validation problems of the stacks after it.
-            let next = AtomicUsize::new(0);
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = (0..threads)
-                    .map(|_| {
-                        scope.spawn(|| {
-                            let mut failures = Vec::new();
-                            loop {
-                                let position = next.fetch_add(1, Ordering::Relaxed);
-                                let Some(stack) = self.stacks.get(position) else { return failures };
-                                if let Err(err) = batch.add_at(position, stack) {
-                                    failures.push((position, err));
-                                }
-                            }
-                        })
-                    })
-                    .collect();
-                workers.into_iter().flat_map(|worker| worker.join().expect("a synthesis thread panicked")).collect()
-            })
-        };
-        // An I/O error alone is returned as it is. When stacks also failed
-        // validation, the batch reports their problems with the I/O errors.
-        match failures.into_iter().min_by_key(|(position, _)| *position) {
-            None => batch.commit(),
-            Some((_, first)) => Err(batch.abandon(first)),
+        if threads <= 1 {
+            for (position, stack) in self.stacks.iter().enumerate() {
+                let _ = batch.add_at(position, stack);
+            }
+            return batch.commit();
         }
+
+        // Workers take the next stack by index, so a slow stack does not
+        // hold up the others; the batch orders the results by index.
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let position = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(stack) = self.stacks.get(position) else { return };
+                    let _ = batch.add_at(position, stack);
+                });
+            }
+        });
+        batch.commit()
     }
 }
 

@@ -277,18 +277,6 @@ fn resolve_symlinks(path: &Path) -> io::Result<Resolved> {
     )))
 }
 
-/// Checks that templates can be written into `directory` (the current one
-/// when empty), so that a batch of many stacks reports an unusable
-/// directory once, before it synthesizes anything.
-///
-/// # Errors
-/// [`Error::Io`] naming the directory, as [`StagedFile::write`] explains
-/// a missing one.
-pub(crate) fn ensure_directory(directory: &Path) -> Result<(), Error> {
-    let directory = if directory.as_os_str().is_empty() { Path::new(".") } else { directory };
-    check_writable_directory(directory).map_err(|source| Error::Io { action: "write into", path: directory.display().to_string(), source })
-}
-
 /// Explains a failure to write into `directory` when the directory is
 /// missing or is not a directory.
 fn check_directory(directory: &Path) -> io::Result<()> {

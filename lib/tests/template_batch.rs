@@ -430,7 +430,7 @@ fn app_append_only_file_keeps_old_files() {
     assert_eq!(fs::read_to_string(&first).unwrap(), "old\n", "Stack-00 was replaced although Stack-01 was not");
 }
 
-/// A directory nobody may create files in (immutable here, or without
+/// A directory in which no file can be created (immutable here, or without
 /// write permission for a non-root user) fails every stack the same way.
 /// The report should say so once, as it does for a missing directory,
 /// not once for each valid stack.

@@ -488,10 +488,10 @@ fn service_refusal(request: RequestRef<'_>, state: &ResourceState) -> Option<Eva
     if is_bucket_policy_action(request.action) && request.is_cross_account() {
         return refuse("S3 accepts bucket-policy requests only from identities in the bucket owner's account (405 Method Not Allowed)");
     }
-    // The bucket holds the version under retention, so it is not empty, and
-    // S3 deletes only empty buckets.
+    // The bucket contains the version under retention, so it is not empty,
+    // and S3 deletes only empty buckets.
     if state.version_under_retention && request.action.eq_ignore_ascii_case("s3:DeleteBucket") {
-        return refuse("the bucket holds an object version under Object Lock retention, so it is not empty, and S3 deletes only empty buckets (409 BucketNotEmpty)");
+        return refuse("the bucket contains an object version under Object Lock retention, so it is not empty, and S3 deletes only empty buckets (409 BucketNotEmpty)");
     }
     let suspends_versioning = request.action.eq_ignore_ascii_case("s3:PutBucketVersioning") && !state.versioning_enable_only;
     if state.bucket_object_lock && suspends_versioning {

@@ -76,7 +76,7 @@ pub struct CellChange {
     pub after: Option<Decision>,
     /// `true` when something is granted now that was not before: the cell
     /// is allowed now, or IAM now allows a request that S3's state or rules
-    /// still refuse, such as a `DeleteBucket` grant on a bucket that holds
+    /// still refuse, such as a `DeleteBucket` grant on a bucket that contains
     /// backups.
     pub broadening: bool,
 }

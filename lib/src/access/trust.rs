@@ -79,7 +79,7 @@ fn allows_action(statement: &PolicyStatement, action: &str) -> bool {
 /// everyone with a token from the provider, such as any repository's
 /// workflow for GitHub's OIDC provider. A condition on the provider's
 /// `sub` key names the subjects, and so does Amazon Cognito's `aud`, which
-/// holds the identity pool; their values are not judged. Other `aud` keys
+/// is the identity pool ID. Their values are not judged. Other `aud` keys
 /// do not count, because GitHub's is `sts.amazonaws.com` for everyone.
 fn open_web_identity(statement: &PolicyStatement) -> Option<String> {
     let principal = statement.principal.as_ref().filter(|principal| !principal.negated)?;
